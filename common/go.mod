@@ -1,0 +1,3 @@
+module github.com/rgrid/rgrid/common
+
+go 1.26

@@ -1,0 +1,21 @@
+package common
+
+import "fmt"
+
+// MicrosPerEuro is how many micros make one euro; every amount of money in
+// RGrid is stored as an integer number of micros.
+const MicrosPerEuro = 1_000_000
+
+// FormatEuros renders micros as euros with two decimals, rounding half away
+// from zero: 12_345_000 -> "€12.35", -1_500_000 -> "-€1.50".
+func FormatEuros(micros int64) string {
+	sign := ""
+	// Work in uint64 so the most negative int64 does not overflow.
+	abs := uint64(micros)
+	if micros < 0 {
+		sign = "-"
+		abs = uint64(-(micros + 1)) + 1
+	}
+	cents := (abs + 5_000) / 10_000
+	return fmt.Sprintf("%s€%d.%02d", sign, cents/100, cents%100)
+}

@@ -1,0 +1,3 @@
+module github.com/rgrid/rgrid/orchestrator
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/rgrid/rgrid/runner
+
+go 1.26
