@@ -17,5 +17,8 @@ func FormatEuros(micros int64) string {
 		abs = uint64(-(micros + 1)) + 1
 	}
 	cents := (abs + 5_000) / 10_000
+	if cents == 0 {
+		sign = "" // an amount that rounds to zero is shown as "€0.00", never "-€0.00"
+	}
 	return fmt.Sprintf("%s€%d.%02d", sign, cents/100, cents%100)
 }
