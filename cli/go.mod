@@ -2,17 +2,8 @@ module github.com/rgrid/rgrid/cli
 
 go 1.26.0
 
-require github.com/rgrid/rgrid/common v0.0.0
+require golang.org/x/term v0.48.0
 
-require (
-	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
-	github.com/russross/blackfriday/v2 v2.1.0 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
-	github.com/urfave/cli/v2 v2.27.7 // indirect
-	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
-	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/term v0.48.0 // indirect
-	gopkg.in/ini.v1 v1.68.0 // indirect
-)
+require golang.org/x/sys v0.50.0 // indirect
 
 replace github.com/rgrid/rgrid/common => ../common
