@@ -1,0 +1,370 @@
+// Package database opens RGrid's database (PostgreSQL through pgx, or SQLite
+// through the pure-Go modernc driver in dev mode), sizes and warms its pool,
+// retries the first connection, and applies the embedded migrations.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	gormlogger "gorm.io/gorm/logger"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
+)
+
+// Dialect names the SQL dialect of an open database.
+type Dialect string
+
+// The supported dialects. Their values name the migration folders too.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// Defaults applied by Open to zero Options fields.
+const (
+	DefaultPoolMin         = 5
+	DefaultPoolMax         = 20
+	DefaultConnectAttempts = 3
+	DefaultAttemptTimeout  = 2 * time.Second
+	DefaultBackoff         = time.Second
+	// sqliteBusyTimeout is how long a SQLite writer waits for the write lock.
+	sqliteBusyTimeout = 5 * time.Second
+)
+
+// ErrUnreachable is wrapped by Open's error when every connection attempt failed.
+var ErrUnreachable = errors.New("database unreachable")
+
+// Options configures Open. Only URL is required.
+type Options struct {
+	// URL is postgres://user:pass@host:port/db?sslmode=..., or
+	// sqlite:///abs/path/file.db, or sqlite://relative/path/file.db.
+	URL string
+	// PoolMin is the number of idle connections kept open and warmed at start
+	// (default 5).
+	PoolMin int
+	// PoolMax caps the open connections (default 20).
+	PoolMax int
+	// Logger receives connection retries and slow or failed queries (never
+	// their parameters). Nil discards.
+	Logger *slog.Logger
+	// ConnectAttempts is how many times Open tries to reach the database
+	// (default 3). AttemptTimeout bounds each try (default 2 s) and Backoff is
+	// the first pause between tries, doubled each time (default 1 s). With
+	// the defaults Open gives up within about 9 s.
+	ConnectAttempts int
+	AttemptTimeout  time.Duration
+	Backoff         time.Duration
+}
+
+// DB is an open database: a GORM handle over a sized connection pool.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	dialect Dialect
+	// driver and dsn reopen the same database for migrations, which get a
+	// pool of their own so that closing golang-migrate never closes this one.
+	driver string
+	dsn    string
+	target string // where the database is, safe to log (no password)
+	logger *slog.Logger
+}
+
+// target describes a parsed database URL.
+type target struct {
+	dialect Dialect
+	driver  string // database/sql driver name
+	dsn     string // what the driver is opened with; may hold a password
+	where   string // host:port/db or file path; never a password
+}
+
+// Open connects to the database at opts.URL, retrying with exponential
+// backoff, and returns it with PoolMin connections already open. Errors name
+// the host but never the password.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	opts = withDefaults(opts)
+	if opts.PoolMin > opts.PoolMax {
+		return nil, fmt.Errorf("open database: pool min %d is above pool max %d", opts.PoolMin, opts.PoolMax)
+	}
+	t, err := parseURL(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if t.dialect == SQLite {
+		if err := os.MkdirAll(filepath.Dir(t.where), 0o700); err != nil {
+			return nil, fmt.Errorf("open database %s: create directory: %w", t.where, err)
+		}
+	}
+	sqlDB, err := sql.Open(t.driver, t.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database at %s: %s", t.where, redactErr(err, opts.URL))
+	}
+	sqlDB.SetMaxOpenConns(opts.PoolMax)
+	sqlDB.SetMaxIdleConns(opts.PoolMin)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+
+	if err := connect(ctx, sqlDB, t.where, opts); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+
+	var dialector gorm.Dialector
+	switch t.dialect {
+	case Postgres:
+		dialector = postgres.New(postgres.Config{Conn: sqlDB})
+	default:
+		dialector = sqlite.New(sqlite.Config{DriverName: "sqlite", Conn: sqlDB})
+	}
+	gdb, err := gorm.Open(dialector, &gorm.Config{
+		Logger:  gormLogger(opts.Logger),
+		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	})
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open database at %s: %s", t.where, redactErr(err, opts.URL))
+	}
+	db := &DB{gorm: gdb, sql: sqlDB, dialect: t.dialect, driver: t.driver, dsn: t.dsn, target: t.where, logger: opts.Logger}
+	db.warm(ctx, opts.PoolMin)
+	return db, nil
+}
+
+func withDefaults(opts Options) Options {
+	if opts.PoolMin <= 0 {
+		opts.PoolMin = DefaultPoolMin
+	}
+	if opts.PoolMax <= 0 {
+		opts.PoolMax = DefaultPoolMax
+	}
+	if opts.ConnectAttempts <= 0 {
+		opts.ConnectAttempts = DefaultConnectAttempts
+	}
+	if opts.AttemptTimeout <= 0 {
+		opts.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = DefaultBackoff
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return opts
+}
+
+// connect pings until the database answers, at most opts.ConnectAttempts
+// times, pausing Backoff, 2*Backoff, ... between attempts.
+func connect(ctx context.Context, sqlDB *sql.DB, where string, opts Options) error {
+	var last error
+	pause := opts.Backoff
+	for attempt := 1; attempt <= opts.ConnectAttempts; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, opts.AttemptTimeout)
+		last = sqlDB.PingContext(actx)
+		cancel()
+		if last == nil {
+			if attempt > 1 {
+				opts.Logger.InfoContext(ctx, "database connected", "target", where, "attempt", attempt)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("connect to database at %s: %w", where, ctx.Err())
+		}
+		if attempt == opts.ConnectAttempts {
+			break
+		}
+		opts.Logger.WarnContext(ctx, "database not reachable, retrying",
+			"target", where, "attempt", attempt, "of", opts.ConnectAttempts,
+			"retry_in", pause.String(), "error", redactErr(last, opts.URL))
+		timer := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return fmt.Errorf("connect to database at %s: %w", where, ctx.Err())
+		case <-timer.C:
+		}
+		pause *= 2
+	}
+	return fmt.Errorf("%w: could not connect to %s after %d attempts: %s",
+		ErrUnreachable, where, opts.ConnectAttempts, redactErr(last, opts.URL))
+}
+
+// warm opens n connections at once and returns them to the pool, so the
+// first requests do not pay for connecting. Failures are only logged.
+func (db *DB) warm(ctx context.Context, n int) {
+	ctx, cancel := context.WithTimeout(ctx, DefaultAttemptTimeout)
+	defer cancel()
+	conns := make([]*sql.Conn, n)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Go(func() {
+			c, err := db.sql.Conn(ctx)
+			if err == nil {
+				err = c.PingContext(ctx)
+				conns[i] = c
+			}
+			if err != nil {
+				db.logger.WarnContext(ctx, "database pool warm-up", "target", db.target, "error", err.Error())
+			}
+		})
+	}
+	wg.Wait()
+	for _, c := range conns {
+		if c != nil {
+			_ = c.Close()
+		}
+	}
+}
+
+// Gorm returns the GORM handle; callers add WithContext per operation.
+func (db *DB) Gorm() *gorm.DB { return db.gorm }
+
+// SQL returns the underlying connection pool.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Dialect reports whether this is PostgreSQL or SQLite.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Target says where the database is (host:port/name or file), without secrets.
+func (db *DB) Target() string { return db.target }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database at %s: %w", db.target, err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	if err := db.sql.Close(); err != nil {
+		return fmt.Errorf("close database at %s: %w", db.target, err)
+	}
+	return nil
+}
+
+// parseURL maps a database URL to a driver and DSN.
+func parseURL(raw string) (target, error) {
+	if raw == "" {
+		return target{}, errors.New("database URL is empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Parse quotes the input in its message; do not repeat it.
+		return target{}, errors.New("database URL is not a valid URL")
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "postgres", "postgresql":
+		host := u.Host
+		if host == "" {
+			host = "localhost"
+		}
+		if u.Port() == "" {
+			host += ":5432"
+		}
+		return target{dialect: Postgres, driver: "pgx", dsn: raw, where: host + u.Path}, nil
+	case "sqlite", "sqlite3":
+		path := u.Host + u.Path // sqlite:///abs -> "/abs"; sqlite://rel/x.db -> "rel/x.db"
+		if u.Opaque != "" {
+			path = u.Opaque // sqlite:rel/x.db
+		}
+		if path == "" || path == ":memory:" || strings.ContainsAny(path, "?#") {
+			return target{}, fmt.Errorf("sqlite URL needs a file path, like sqlite:///abs/rgrid.db or sqlite://rel/rgrid.db")
+		}
+		return target{dialect: SQLite, driver: "sqlite", dsn: sqliteDSN(filepath.Clean(path)), where: filepath.Clean(path)}, nil
+	default:
+		return target{}, fmt.Errorf("database URL scheme %q is not supported (use postgres:// or sqlite://)", u.Scheme)
+	}
+}
+
+// sqliteDSN is the modernc DSN for path: WAL so readers never block the
+// writer, a busy timeout and BEGIN IMMEDIATE so concurrent writers queue for
+// the single write lock instead of failing, foreign keys enforced on every
+// connection, and times written in SQLite's own sortable format.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return path + "?" + q.Encode()
+}
+
+// Redact returns rawURL with any password replaced by "xxxxx", safe to log.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unparsable database URL)"
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		if strings.EqualFold(k, "password") {
+			q.Set(k, "xxxxx")
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// redactErr renders err with every secret part of rawURL removed.
+func redactErr(err error, rawURL string) string {
+	msg := err.Error()
+	for _, s := range secretsOf(rawURL) {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return msg
+}
+
+// secretsOf lists the strings of rawURL that must not be shown: the password
+// (raw and decoded) and the whole URL when it carries one.
+func secretsOf(rawURL string) []string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return []string{rawURL}
+	}
+	var out []string
+	if p, ok := u.User.Password(); ok && p != "" {
+		out = append(out, rawURL, p, url.QueryEscape(p), url.PathEscape(p))
+	}
+	for k, vs := range u.Query() {
+		if strings.EqualFold(k, "password") {
+			for _, v := range vs {
+				if v != "" {
+					out = append(out, rawURL, v)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// gormLogger reports slow (over 200 ms) and failed queries to l, without
+// their parameters; nil discards.
+func gormLogger(l *slog.Logger) gormlogger.Interface {
+	if l == nil {
+		return gormlogger.Discard
+	}
+	return gormlogger.NewSlogLogger(l.With("component", "database"), gormlogger.Config{
+		SlowThreshold:             200 * time.Millisecond,
+		LogLevel:                  gormlogger.Warn,
+		IgnoreRecordNotFoundError: true,
+		ParameterizedQueries:      true,
+	})
+}

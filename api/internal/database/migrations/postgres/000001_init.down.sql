@@ -1,0 +1,4 @@
+DROP TABLE IF EXISTS api_keys;
+DROP TABLE IF EXISTS account_memberships;
+DROP TABLE IF EXISTS users;
+DROP TABLE IF EXISTS accounts;
