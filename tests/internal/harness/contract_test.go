@@ -67,3 +67,14 @@ rgrid_bcrypt_verifications_total_other 100
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// TestRepoContractLoads: api/openapi.yaml is valid OpenAPI 3, documents the
+// two endpoints of the spec and has the ErrorResponse schema.
+func TestRepoContractLoads(t *testing.T) {
+	c := LoadContract(t)
+	for _, p := range []string{"/health", "/api/v1/auth/validate"} {
+		if c.doc.Paths.Value(p) == nil {
+			t.Errorf("api/openapi.yaml does not document %s", p)
+		}
+	}
+}
