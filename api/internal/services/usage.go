@@ -26,8 +26,8 @@ type UsageRecorder struct {
 	mu      sync.Mutex
 	pending map[int64]time.Time
 
-	stop     chan struct{}
-	done     chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
 	closeMu sync.Once
 	flushMu sync.Mutex // one flush at a time
 }
