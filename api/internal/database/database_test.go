@@ -1,0 +1,330 @@
+package database
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rgrid/rgrid/tests/testenv"
+)
+
+var dialects = []Dialect{Postgres, SQLite}
+
+// newURL returns the URL of a fresh, empty database of dialect d, removed
+// when the test ends.
+func newURL(tb testing.TB, d Dialect) string {
+	tb.Helper()
+	if d == Postgres {
+		return testenv.NewDatabase(tb)
+	}
+	return "sqlite://" + filepath.Join(tb.TempDir(), "rgrid.db")
+}
+
+// mustOpen opens a fresh, empty database of dialect d, closed at cleanup.
+func mustOpen(tb testing.TB, d Dialect, opts Options) *DB {
+	tb.Helper()
+	opts.URL = newURL(tb, d)
+	db, err := Open(context.Background(), opts)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { assert.NoError(tb, db.Close()) })
+	return db
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestOpenBothDialects(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			db := mustOpen(t, d, Options{PoolMin: 3, PoolMax: 7})
+			assert.Equal(t, d, db.Dialect())
+			assert.Equal(t, d == Postgres, db.Gorm().Name() == "postgres")
+			require.NoError(t, db.Ping(context.Background()))
+			st := db.SQL().Stats()
+			assert.Equal(t, 7, st.MaxOpenConnections)
+			assert.Equal(t, 3, st.Idle, "PoolMin connections are open and idle after Open")
+			assert.NotContains(t, db.Target(), "postgres:postgres@")
+		})
+	}
+}
+
+func TestSQLitePragmas(t *testing.T) {
+	db := mustOpen(t, SQLite, Options{})
+	ctx := context.Background()
+	// Ask on several connections: pragmas must hold on each one.
+	conns := make([]interface{ Close() error }, 0, 3)
+	for range 3 {
+		c, err := db.SQL().Conn(ctx)
+		require.NoError(t, err)
+		conns = append(conns, c)
+		var fk, busy int
+		var mode string
+		require.NoError(t, c.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk))
+		require.NoError(t, c.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy))
+		require.NoError(t, c.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode))
+		assert.Equal(t, 1, fk)
+		assert.Equal(t, int(sqliteBusyTimeout.Milliseconds()), busy)
+		assert.Equal(t, "wal", mode)
+	}
+	for _, c := range conns {
+		require.NoError(t, c.Close())
+	}
+}
+
+func TestSQLiteConcurrentWriters(t *testing.T) {
+	db := mustOpen(t, SQLite, Options{PoolMax: 8})
+	ctx := context.Background()
+	require.NoError(t, db.MigrateUp(ctx))
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Go(func() {
+			tx, err := db.SQL().BeginTx(ctx, nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts").Scan(&n); err != nil {
+				_ = tx.Rollback()
+				errs <- err
+				return
+			}
+			_, err = tx.ExecContext(ctx, "INSERT INTO accounts (id, email) VALUES (?, ?)",
+				"acct_"+string(rune('a'+i%26))+strings.Repeat("x", i), "e"+strings.Repeat("x", i)+"@x")
+			if err != nil {
+				_ = tx.Rollback()
+				errs <- err
+				return
+			}
+			errs <- tx.Commit()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err, "read-then-write transactions must queue, not fail with SQLITE_BUSY")
+	}
+}
+
+func TestOpenRejectsBadOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"empty url", Options{}, "empty"},
+		{"unknown scheme", Options{URL: "mysql://u:pw@h/db"}, "not supported"},
+		{"sqlite memory", Options{URL: "sqlite://:memory:"}, "file path"},
+		{"sqlite no path", Options{URL: "sqlite://"}, "file path"},
+		{"min above max", Options{URL: "sqlite:///tmp/x.db", PoolMin: 9, PoolMax: 3}, "pool min"},
+		{"not a url", Options{URL: "postgres://u:se%cret@h/db"}, "not a valid URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Open(context.Background(), tt.opts)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "se%cret")
+			assert.NotContains(t, err.Error(), "u:pw")
+		})
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	tests := []struct {
+		url     string
+		dialect Dialect
+		where   string
+	}{
+		{"postgres://u:pw@db.example:6543/rgrid?sslmode=disable", Postgres, "db.example:6543/rgrid"},
+		{"postgresql://u@db.example/rgrid", Postgres, "db.example:5432/rgrid"},
+		{"postgres:///rgrid", Postgres, "localhost:5432/rgrid"},
+		{"sqlite:///abs/dir/rgrid.db", SQLite, "/abs/dir/rgrid.db"},
+		{"sqlite://rel/dir/rgrid.db", SQLite, "rel/dir/rgrid.db"},
+		{"sqlite:rel.db", SQLite, "rel.db"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			got, err := parseURL(tt.url)
+			require.NoError(t, err)
+			assert.Equal(t, tt.dialect, got.dialect)
+			assert.Equal(t, tt.where, got.where)
+			assert.NotContains(t, got.where, "pw")
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"postgres://u:hunter2@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
+		{"postgres://u@h/db?password=hunter2&sslmode=disable", "postgres://u@h/db?password=xxxxx&sslmode=disable"},
+		{"sqlite:///a/b.db", "sqlite:///a/b.db"},
+		{"postgres://u:hu%zz@h/db", "(unparsable database URL)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			assert.Equal(t, tt.want, Redact(tt.in))
+		})
+	}
+	err := errors.New("dial postgres://u:hunter2@h/db failed for hunter2")
+	assert.NotContains(t, redactErr(err, "postgres://u:hunter2@h/db"), "hunter2")
+	assert.NotContains(t, redactErr(errors.New("x hunter2"), "postgres://u@h/db?password=hunter2"), "hunter2")
+}
+
+// TestOpenRetry checks the start-up contract: 3 attempts with backoff, a
+// clear error naming the host within ~10 s, never the password.
+func TestOpenRetry(t *testing.T) {
+	// A port that refuses connections at once.
+	refused, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	refusedAddr := refused.Addr().String()
+	require.NoError(t, refused.Close())
+
+	// A port that accepts but never answers: every attempt runs into its timeout.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = silent.Close() })
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}()
+
+	tests := []struct {
+		name     string
+		addr     string
+		min, max time.Duration
+	}{
+		// 1 s + 2 s of backoff between three refused attempts.
+		{"connection refused", refusedAddr, 3 * time.Second, 5 * time.Second},
+		// Three 2 s timeouts plus the same backoff: the ~10 s budget.
+		{"no answer", silent.Addr().String(), 8 * time.Second, 10500 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuffer
+			logger := slog.New(slog.NewJSONHandler(&logs, nil))
+			url := "postgres://rgrid:s3cr3t-pw@" + tt.addr + "/rgrid?sslmode=disable"
+			start := time.Now()
+			db, err := Open(context.Background(), Options{URL: url, Logger: logger})
+			took := time.Since(start)
+			require.Error(t, err)
+			assert.Nil(t, db)
+			assert.ErrorIs(t, err, ErrUnreachable)
+			assert.Contains(t, err.Error(), tt.addr)
+			assert.Contains(t, err.Error(), "3 attempts")
+			assert.NotContains(t, err.Error(), "s3cr3t-pw")
+			assert.NotContains(t, logs.String(), "s3cr3t-pw")
+			assert.Equal(t, 2, strings.Count(logs.String(), "retrying"), logs.String())
+			assert.GreaterOrEqual(t, took, tt.min)
+			assert.LessOrEqual(t, took, tt.max)
+		})
+	}
+}
+
+func TestOpenRetryStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := Open(ctx, Options{URL: "postgres://u:pw@127.0.0.1:1/db?sslmode=disable", Backoff: 5 * time.Second})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+func TestOpenCreatesSQLiteDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "dir", "rgrid.db")
+	db, err := Open(context.Background(), Options{URL: "sqlite://" + path})
+	require.NoError(t, err)
+	assert.Equal(t, path, db.Target())
+	require.NoError(t, db.Close())
+}
+
+// TestOpenRecoversOnLaterAttempt starts the database (a proxy to the real
+// PostgreSQL) only after the first attempt failed: Open must succeed.
+func TestOpenRecoversOnLaterAttempt(t *testing.T) {
+	dbURL := testenv.NewDatabase(t)
+	u, err := url.Parse(dbURL)
+	require.NoError(t, err)
+	upstream := u.Host
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close()) // refused until the proxy starts
+
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		pl, err := net.Listen("tcp", addr)
+		if err != nil {
+			return
+		}
+		t.Cleanup(func() { _ = pl.Close() })
+		for {
+			c, err := pl.Accept()
+			if err != nil {
+				return
+			}
+			go proxy(c, upstream)
+		}
+	}()
+
+	u.Host = addr
+	var logs syncBuffer
+	db, err := Open(context.Background(), Options{
+		URL:     u.String(),
+		Logger:  slog.New(slog.NewJSONHandler(&logs, nil)),
+		Backoff: 500 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	assert.Contains(t, logs.String(), "retrying")
+	assert.Contains(t, logs.String(), "database connected")
+}
+
+func proxy(c net.Conn, upstream string) {
+	defer func() { _ = c.Close() }()
+	up, err := net.Dial("tcp", upstream)
+	if err != nil {
+		return
+	}
+	defer func() { _ = up.Close() }()
+	done := make(chan struct{}, 2)
+	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
+	<-done
+}
