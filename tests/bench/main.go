@@ -153,7 +153,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	versionMean, versionP95, err := timeCLIVersion(s.Bins.CLI, opts.cliRuns)
+	versionMean, versionP95, err := timeCLIVersion(harness.CLIBinary(tb), opts.cliRuns)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (p countPacer) Rate(time.Duration) float64 { return 0 }
 func attack(scrape func() float64, name string, clients int, duration time.Duration, n int, tr vegeta.Targeter) row {
 	before := scrape()
 	atk := vegeta.NewAttacker(
-		vegeta.Workers(uint64(clients)), //nolint:gosec // small positive number
+		vegeta.Workers(uint64(clients)),    //nolint:gosec // small positive number
 		vegeta.MaxWorkers(uint64(clients)), //nolint:gosec // small positive number
 		vegeta.Connections(clients),
 		vegeta.KeepAlive(true),

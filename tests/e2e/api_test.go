@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,6 +156,39 @@ func TestDocumentsAndMetrics(t *testing.T) {
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
 		})
 	}
-	m := harness.ScrapeMetric(t, s.Client(), s.URL, "rgrid_bcrypt_verifications_total")
-	assert.GreaterOrEqual(t, m, 0.0)
+}
+
+// TestOneBcryptPerNewKey: the first validation of a new key costs one bcrypt
+// and no more, even when ten requests with it arrive at once; later
+// requests cost none (counted with rgrid_bcrypt_verifications_total).
+func TestOneBcryptPerNewKey(t *testing.T) {
+	s := harness.StartServer(t, harness.ServerOptions{})
+	_, key := newAccountWithKey(t, s)
+	const metric = "rgrid_bcrypt_verifications_total"
+	before := harness.ScrapeMetric(t, s.Client(), s.URL, metric)
+
+	var wg sync.WaitGroup
+	statuses := make([]int, 10)
+	start := make(chan struct{})
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			statuses[i], _, _ = s.Validate(t, bearer(key.Key))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, st := range statuses {
+		assert.Equal(t, http.StatusOK, st, "request %d", i)
+	}
+	afterBurst := harness.ScrapeMetric(t, s.Client(), s.URL, metric)
+	assert.Equal(t, 1.0, afterBurst-before, "ten concurrent first requests with one key cost one bcrypt")
+
+	for i := 0; i < 5; i++ {
+		st, _, _ := s.Validate(t, bearer(key.Key))
+		require.Equal(t, http.StatusOK, st)
+	}
+	assert.Equal(t, afterBurst, harness.ScrapeMetric(t, s.Client(), s.URL, metric), "a verified key costs no bcrypt")
 }

@@ -16,11 +16,21 @@ type Binaries struct {
 	CLI string // rgrid
 }
 
+// binary is one program built at most once per test binary.
+type binary struct {
+	pkg  string
+	name string
+	once sync.Once
+	path string
+	err  error
+}
+
 var (
-	buildOnce sync.Once
-	buildDir  string
-	builtBins Binaries
-	buildErr  error
+	buildDirOnce sync.Once
+	buildDir     string
+	buildDirErr  error
+	apiBinary    = &binary{pkg: "./api/cmd/rgrid-api", name: "rgrid-api"}
+	cliBinary    = &binary{pkg: "./cli/cmd/rgrid", name: "rgrid"}
 )
 
 // RepoRoot returns the root of the repository: the nearest parent of the
@@ -45,45 +55,50 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// Build compiles rgrid-api and rgrid once per test binary and returns their
-// paths. A build failure fails the test: the suite never tests stale binaries.
+// APIBinary builds rgrid-api once per test binary and returns its path. A
+// build failure fails the test: the suite never tests stale binaries.
+func APIBinary(tb testing.TB) string {
+	tb.Helper()
+	return apiBinary.get(tb)
+}
+
+// CLIBinary builds rgrid once per test binary and returns its path.
+func CLIBinary(tb testing.TB) string {
+	tb.Helper()
+	return cliBinary.get(tb)
+}
+
+// Build builds both programs and returns their paths.
 func Build(tb testing.TB) Binaries {
 	tb.Helper()
-	buildOnce.Do(func() { builtBins, buildErr = build() })
-	if buildErr != nil {
-		tb.Fatalf("build binaries: %v", buildErr)
+	return Binaries{API: APIBinary(tb), CLI: CLIBinary(tb)}
+}
+
+func (b *binary) get(tb testing.TB) string {
+	tb.Helper()
+	b.once.Do(func() { b.path, b.err = b.build() })
+	if b.err != nil {
+		tb.Fatalf("build %s: %v", b.name, b.err)
 	}
-	return builtBins
+	return b.path
 }
 
-// BuildBinaries is Build for programs that are not tests (the benchmark).
-func BuildBinaries() (Binaries, error) {
-	buildOnce.Do(func() { builtBins, buildErr = build() })
-	return builtBins, buildErr
-}
-
-func build() (Binaries, error) {
+func (b *binary) build() (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
-		return Binaries{}, err
+		return "", err
 	}
-	dir, err := os.MkdirTemp("", "rgrid-bin-")
-	if err != nil {
-		return Binaries{}, fmt.Errorf("make build dir: %w", err)
+	buildDirOnce.Do(func() { buildDir, buildDirErr = os.MkdirTemp("", "rgrid-bin-") })
+	if buildDirErr != nil {
+		return "", fmt.Errorf("make build dir: %w", buildDirErr)
 	}
-	buildDir = dir
-	bins := Binaries{API: filepath.Join(dir, "rgrid-api"), CLI: filepath.Join(dir, "rgrid")}
-	for _, b := range []struct{ out, pkg string }{
-		{bins.API, "./api/cmd/rgrid-api"},
-		{bins.CLI, "./cli/cmd/rgrid"},
-	} {
-		cmd := exec.Command("go", "build", "-o", b.out, b.pkg) //nolint:gosec // fixed arguments
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return Binaries{}, fmt.Errorf("go build %s: %w\n%s", b.pkg, err, out)
-		}
+	out := filepath.Join(buildDir, b.name)
+	cmd := exec.Command("go", "build", "-o", out, b.pkg) //nolint:gosec // fixed arguments
+	cmd.Dir = root
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %w\n%s", b.pkg, err, msg)
 	}
-	return bins, nil
+	return out, nil
 }
 
 // Main runs the tests of a package and removes the built binaries after.

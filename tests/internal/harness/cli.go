@@ -32,7 +32,7 @@ func NewCLI(tb testing.TB, apiURL string) *CLI {
 	tb.Helper()
 	home := tb.TempDir()
 	return &CLI{
-		Bin:       Build(tb).CLI,
+		Bin:       CLIBinary(tb),
 		ConfigDir: filepath.Join(home, "rgrid-config"),
 		Home:      home,
 		APIURL:    apiURL,

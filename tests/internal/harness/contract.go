@@ -62,8 +62,12 @@ func loadContractOnce() (*Contract, error) {
 	return contract, contractErr
 }
 
+var registerDecoders sync.Once
+
 // NewContract loads and validates the OpenAPI document at path.
 func NewContract(path string) (*Contract, error) {
+	// The documentation pages are HTML; kin-openapi only knows text/plain.
+	registerDecoders.Do(func() { openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder) })
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromFile(path)
 	if err != nil {

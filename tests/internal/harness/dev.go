@@ -29,7 +29,7 @@ type DevServer struct {
 // (plus extra args) and waits until /health answers 200.
 func StartDev(tb testing.TB, dataDir string, extra ...string) *DevServer {
 	tb.Helper()
-	bins := Build(tb)
+	bins := Binaries{API: APIBinary(tb)}
 	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(tb))
 	d := &DevServer{URL: "http://" + addr, DataDir: dataDir, Bins: bins, done: make(chan struct{})}
 	args := append([]string{"dev", "--data-dir", dataDir, "--addr", addr}, extra...)

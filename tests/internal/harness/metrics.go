@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,7 +12,8 @@ import (
 )
 
 // ScrapeMetric reads GET /metrics and returns the sum of every sample of the
-// metric name (all label sets). A missing metric fails the test.
+// metric name (all label sets). A counter with labels appears only once a
+// label set was used, so a missing metric counts as 0.
 func ScrapeMetric(tb testing.TB, c *http.Client, baseURL, name string) float64 {
 	tb.Helper()
 	v, err := scrapeMetric(c, baseURL, name)
@@ -26,6 +28,9 @@ func ScrapeMetricErr(c *http.Client, baseURL, name string) (float64, error) {
 	return scrapeMetric(c, baseURL, name)
 }
 
+// ErrMetricAbsent: the metric has no sample yet.
+var ErrMetricAbsent = errors.New("metric not exposed")
+
 func scrapeMetric(c *http.Client, baseURL, name string) (float64, error) {
 	resp, err := c.Get(baseURL + "/metrics")
 	if err != nil {
@@ -35,7 +40,11 @@ func scrapeMetric(c *http.Client, baseURL, name string) (float64, error) {
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("GET /metrics answered %d", resp.StatusCode)
 	}
-	return sumMetric(resp.Body, name)
+	v, err := sumMetric(resp.Body, name)
+	if errors.Is(err, ErrMetricAbsent) {
+		return 0, nil
+	}
+	return v, err
 }
 
 func sumMetric(r io.Reader, name string) (float64, error) {
@@ -70,7 +79,7 @@ func sumMetric(r io.Reader, name string) (float64, error) {
 		return 0, fmt.Errorf("read metrics: %w", err)
 	}
 	if !found {
-		return 0, fmt.Errorf("metric %s not exposed", name)
+		return 0, fmt.Errorf("%w: %s", ErrMetricAbsent, name)
 	}
 	return sum, nil
 }

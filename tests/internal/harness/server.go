@@ -64,7 +64,7 @@ type Server struct {
 // the test if any minted API key appears in the server's logs.
 func StartServer(tb testing.TB, opts ServerOptions) *Server {
 	tb.Helper()
-	bins := Build(tb)
+	apiBin := APIBinary(tb)
 	if opts.DatabaseURL == "" {
 		opts.DatabaseURL = testenv.NewDatabase(tb)
 	}
@@ -77,7 +77,7 @@ func StartServer(tb testing.TB, opts ServerOptions) *Server {
 		URL:         fmt.Sprintf("http://127.0.0.1:%d", port),
 		Addr:        fmt.Sprintf("127.0.0.1:%d", port),
 		DatabaseURL: opts.DatabaseURL,
-		Bins:        bins,
+		Bins:        Binaries{API: apiBin},
 		tb:          tb,
 		done:        make(chan struct{}),
 	}
@@ -94,7 +94,7 @@ func StartServer(tb testing.TB, opts ServerOptions) *Server {
 	s.env = append(s.env, opts.Env...)
 	s.client = NewClient(tb)
 
-	s.cmd = exec.Command(bins.API, "serve", "--migrate") //nolint:gosec // binary built by the harness
+	s.cmd = exec.Command(apiBin, "serve", "--migrate") //nolint:gosec // binary built by the harness
 	s.cmd.Env = s.env
 	s.cmd.Stdout = &s.logs
 	s.cmd.Stderr = &s.logs
