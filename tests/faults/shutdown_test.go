@@ -77,19 +77,9 @@ func TestSIGTERMDuringBurst(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	url := s.URL + common.PathAuthValidate
 
-	// The slow, in-flight part of the burst: one request per cold key.
-	coldOut := make([]outcome, coldKeys)
-	var written atomic.Int64
+	// The fast part, started first: clients hammering with the verified key
+	// on kept-alive connections until the server goes away.
 	var wg sync.WaitGroup
-	for i, k := range cold {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			coldOut[i] = post(harness.NewClient(t), url, k.Key, func() { written.Add(1) })
-		}()
-	}
-	// The fast part: clients hammering with the verified key on kept-alive
-	// connections until the server goes away.
 	const loops = 4
 	warmOut := make([][]outcome, loops)
 	stop := make(chan struct{})
@@ -113,6 +103,18 @@ func TestSIGTERMDuringBurst(t *testing.T) {
 		}()
 	}
 
+	time.Sleep(200 * time.Millisecond)
+
+	// The slow, in-flight part: one request per cold key.
+	coldOut := make([]outcome, coldKeys)
+	var written atomic.Int64
+	for i, k := range cold {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			coldOut[i] = post(harness.NewClient(t), url, k.Key, func() { written.Add(1) })
+		}()
+	}
 	// Wait until every cold request has been written to the server and the
 	// server has had a moment to read them, then stop it.
 	require.NoError(t, harness.Eventually(10*time.Second, time.Millisecond, func() error {
