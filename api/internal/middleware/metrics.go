@@ -47,6 +47,11 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.requests, m.duration, m.auth, m.bcrypt,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Expose the counters at zero from the start, so a scrape sees them
+	// before the first authentication.
+	m.bcrypt.WithLabelValues("match")
+	m.bcrypt.WithLabelValues("mismatch")
+	m.auth.WithLabelValues("success")
 	return m
 }
 

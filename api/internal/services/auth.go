@@ -47,7 +47,12 @@ type Authenticator struct {
 	sem      chan struct{}
 	onBcrypt func(match bool)
 	now      func() time.Time
+	timeout  time.Duration
 }
+
+// DefaultStoreTimeout bounds the key lookup of one authentication, so a hung
+// database answers 503 instead of holding the request.
+const DefaultStoreTimeout = 3 * time.Second
 
 // AuthOption configures an Authenticator.
 type AuthOption func(*Authenticator)
@@ -63,6 +68,15 @@ func WithBcryptObserver(f func(match bool)) AuthOption {
 
 // WithMemoSize bounds the verification memo to n keys.
 func WithMemoSize(n int) AuthOption { return func(a *Authenticator) { a.memo = newVerifiedMemo(n) } }
+
+// WithStoreTimeout bounds each key lookup (default DefaultStoreTimeout).
+func WithStoreTimeout(d time.Duration) AuthOption {
+	return func(a *Authenticator) {
+		if d > 0 {
+			a.timeout = d
+		}
+	}
+}
 
 // WithLogger sets the logger for store failures.
 func WithLogger(l *slog.Logger) AuthOption { return func(a *Authenticator) { a.logger = l } }
@@ -86,6 +100,7 @@ func NewAuthenticator(store KeyFinder, opts ...AuthOption) *Authenticator {
 		sem:      make(chan struct{}, runtime.NumCPU()),
 		onBcrypt: func(bool) {},
 		now:      time.Now,
+		timeout:  DefaultStoreTimeout,
 	}
 	for _, o := range opts {
 		o(a)
@@ -101,7 +116,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, key string) (Principal
 	if common.ValidateAPIKeyFormat(key) != nil {
 		return Principal{}, common.Errorf(common.CodeInvalidAPIKey, msgInvalidKey)
 	}
-	row, acct, err := a.store.FindAPIKeyByLookupHash(ctx, LookupHash(key))
+	lctx, cancel := context.WithTimeout(ctx, a.timeout)
+	row, acct, err := a.store.FindAPIKeyByLookupHash(lctx, LookupHash(key))
+	cancel()
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return Principal{}, common.Errorf(common.CodeInvalidAPIKey, msgInvalidKey)
