@@ -48,7 +48,7 @@ func TestParseTolerates(t *testing.T) {
 	if v, _ := f.Get("default", "api_url"); v != "http://h/?a=b" {
 		t.Fatalf("api_url = %q", v)
 	}
-	if _, ok := Parse([]byte("api_key = " + key1 + "\n")).Get("default", "api_key"); ok {
+	if _, ok := Parse([]byte("api_key = "+key1+"\n")).Get("default", "api_key"); ok {
 		t.Fatal("a key before any section belongs to no profile")
 	}
 }

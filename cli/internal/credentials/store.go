@@ -187,6 +187,9 @@ func (s *Store) CheckWritable(names ...string) error {
 	for {
 		fi, err := os.Stat(dir)
 		if err == nil {
+			if !fi.IsDir() && dir == s.Dir {
+				return fmt.Errorf("%s is a file, but it should be a folder (set RGRID_CONFIG_DIR to use another folder)", s.Dir)
+			}
 			if !fi.IsDir() {
 				return fmt.Errorf("cannot create the folder %s: %s is a file, not a folder (set RGRID_CONFIG_DIR to use another folder)", s.Dir, dir)
 			}
