@@ -50,7 +50,7 @@ func StartDev(tb testing.TB, dataDir string, extra ...string) *DevServer {
 	err := Eventually(60*time.Second, 100*time.Millisecond, func() error {
 		select {
 		case <-d.done:
-			return fmt.Errorf("rgrid-api dev exited: %v", d.exit)
+			return fmt.Errorf("%w: rgrid-api dev exited: %v", ErrGiveUp, d.exit)
 		default:
 		}
 		resp, err := client.Get(d.URL + common.PathHealth)

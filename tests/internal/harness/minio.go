@@ -110,7 +110,7 @@ func (m *MinIO) Start(tb testing.TB) {
 	err := Eventually(60*time.Second, 100*time.Millisecond, func() error {
 		select {
 		case <-m.done:
-			return errors.New("minio exited")
+			return fmt.Errorf("%w: minio exited", ErrGiveUp)
 		default:
 		}
 		resp, err := client.Get("http://" + m.Endpoint + "/minio/health/ready")

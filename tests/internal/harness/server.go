@@ -125,7 +125,7 @@ func (s *Server) waitHealthy(timeout time.Duration) error {
 	return Eventually(timeout, 50*time.Millisecond, func() error {
 		select {
 		case <-s.done:
-			return fmt.Errorf("server exited: %v", s.exit)
+			return fmt.Errorf("%w: server exited: %v", ErrGiveUp, s.exit)
 		default:
 		}
 		resp, err := s.client.Get(s.URL + common.PathHealth)

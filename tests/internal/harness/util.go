@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -70,8 +71,12 @@ func (b *SafeBuffer) String() string {
 	return b.buf.String()
 }
 
-// Eventually polls cond every interval until it returns true or timeout
-// passes; it returns the last error cond reported.
+// ErrGiveUp, wrapped in an error returned by an Eventually condition, stops
+// the polling at once: waiting longer cannot help (the process exited).
+var ErrGiveUp = errors.New("giving up")
+
+// Eventually polls cond every interval until it returns nil, returns an
+// error wrapping ErrGiveUp, or timeout passes; it returns cond's last error.
 func Eventually(timeout, interval time.Duration, cond func() error) error {
 	deadline := time.Now().Add(timeout)
 	for {
@@ -79,7 +84,7 @@ func Eventually(timeout, interval time.Duration, cond func() error) error {
 		if err == nil {
 			return nil
 		}
-		if time.Now().After(deadline) {
+		if errors.Is(err, ErrGiveUp) || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(interval)
