@@ -368,10 +368,11 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(
 func render(rows []row, idleRSS, busyRSS string, versionMean, versionP95 time.Duration, runs int, initTime time.Duration) string {
 	var b strings.Builder
 	host, _ := os.Hostname()
+	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Fprintf(&b, "## rgrid-api benchmark, %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s. Server: `rgrid-api serve` on PostgreSQL + MinIO, log level warn. "+
+	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s, load average at the end %s. Server: `rgrid-api serve` on PostgreSQL + MinIO, log level warn. "+
 		"Load: vegeta, closed loop (each client sends its next request when the last is answered), keep-alive.\n\n",
-		host, runtime.NumCPU(), runtime.Version())
+		host, runtime.NumCPU(), runtime.Version(), strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
 	b.WriteString("| scenario | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors | bcrypt verifications |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
