@@ -2,8 +2,18 @@ module github.com/rgrid/rgrid/cli
 
 go 1.26.0
 
-require golang.org/x/term v0.48.0
+require (
+	github.com/creack/pty v1.1.24
+	github.com/rgrid/rgrid/common v0.0.0
+	github.com/urfave/cli/v2 v2.27.7
+	golang.org/x/sys v0.50.0
+	golang.org/x/term v0.48.0
+)
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	github.com/cpuguy83/go-md2man/v2 v2.0.7 // indirect
+	github.com/russross/blackfriday/v2 v2.1.0 // indirect
+	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
+)
 
 replace github.com/rgrid/rgrid/common => ../common

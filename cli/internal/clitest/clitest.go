@@ -231,3 +231,9 @@ func writeErr(w http.ResponseWriter, e *common.Error) {
 	w.WriteHeader(e.HTTPStatus())
 	_ = json.NewEncoder(w).Encode(e.Response())
 }
+
+// ErrHas reports whether stderr contains s, ignoring case (messages are
+// capitalised as sentences when printed).
+func (r Result) ErrHas(s string) bool {
+	return strings.Contains(strings.ToLower(r.Stderr), strings.ToLower(s))
+}

@@ -28,8 +28,9 @@ func init() {
 	}
 }
 
-// NewApp returns the rgrid application wired to f.
-func NewApp(f *cmdutil.Factory) *cli.App {
+// NewApp returns the rgrid application wired to f; args are the arguments
+// it will run with (shell completion looks at them).
+func NewApp(f *cmdutil.Factory, args []string) *cli.App {
 	usageError := func(c *cli.Context, err error, _ bool) error {
 		return cmdutil.UsageErrorf("%v", err)
 	}
@@ -44,8 +45,12 @@ func NewApp(f *cmdutil.Factory) *cli.App {
 	}
 	for _, c := range commands {
 		c.OnUsageError = usageError
+		if c.BashComplete == nil {
+			c.BashComplete = completer(args, c.Flags, nil)
+		}
 	}
 	return &cli.App{
+		BashComplete:         completer(args, cmdutil.SharedFlags(), commands),
 		Name:                 "rgrid",
 		Usage:                "Run Python scripts remotely with zero infrastructure",
 		Version:              common.Version,
@@ -80,7 +85,7 @@ func Run(ctx context.Context, args []string, f *cmdutil.Factory) (code int) {
 			code = cmdutil.ExitFailure
 		}
 	}()
-	err := NewApp(f).RunContext(ctx, args)
+	err := NewApp(f, args).RunContext(ctx, args)
 	code = cmdutil.ExitCode(err)
 	switch code {
 	case cmdutil.ExitOK:
@@ -148,3 +153,34 @@ Environment:
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 130 cancelled.
 `
+
+// completer answers urfave/cli's --generate-bash-completion: the flags
+// matching a word that starts with "-", else the command names. Unlike
+// urfave/cli's default it reads the arguments it was given, not os.Args.
+func completer(args []string, flags []cli.Flag, commands []*cli.Command) cli.BashCompleteFunc {
+	return func(c *cli.Context) {
+		last := ""
+		if n := len(args); n > 2 && args[n-1] == "--generate-bash-completion" {
+			last = args[n-2]
+		}
+		if strings.HasPrefix(last, "-") {
+			for _, fl := range flags {
+				for _, name := range fl.Names() {
+					dashed := "--" + name
+					if len(name) == 1 {
+						dashed = "-" + name
+					}
+					if strings.HasPrefix(dashed, last) {
+						_, _ = fmt.Fprintln(c.App.Writer, dashed)
+					}
+				}
+			}
+			return
+		}
+		for _, cmd := range commands {
+			if !cmd.Hidden {
+				_, _ = fmt.Fprintln(c.App.Writer, cmd.Name)
+			}
+		}
+	}
+}

@@ -65,6 +65,11 @@ func run(_ context.Context, opts *Options) error {
 			return fmt.Errorf("remove the API key of profile %s: %w", s.Profile, err)
 		}
 	}
+	if opts.Getenv(cmdutil.EnvAPIKey) != "" {
+		defer func() {
+			_, _ = fmt.Fprintln(opts.IO.ErrOut, opts.IO.Warning(cmdutil.EnvAPIKey+" is still set in your environment, so rgrid will keep using that key: unset it too."))
+		}()
+	}
 	if s.JSON {
 		return json.NewEncoder(opts.IO.Out).Encode(Result{Profile: s.Profile, Removed: removed, CredentialsFile: path})
 	}
@@ -72,9 +77,6 @@ func run(_ context.Context, opts *Options) error {
 		_, _ = fmt.Fprintln(opts.IO.ErrOut, opts.IO.Success(fmt.Sprintf("Removed the API key of profile %s from %s.", s.Profile, s.Display(path))))
 	} else {
 		_, _ = fmt.Fprintf(opts.IO.ErrOut, "No API key is saved for profile %s in %s; nothing to remove.\n", s.Profile, s.Display(path))
-	}
-	if opts.Getenv(cmdutil.EnvAPIKey) != "" {
-		_, _ = fmt.Fprintln(opts.IO.ErrOut, opts.IO.Warning(cmdutil.EnvAPIKey+" is still set in your environment, so rgrid will keep using that key: unset it too."))
 	}
 	return nil
 }
