@@ -44,8 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitOK
 	}
 	var ue usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "rgrid-api: %s\nRun 'rgrid-api --help' for usage.\n", ue.msg)
+	if errors.As(err, &ue) || isFlagError(err) {
+		fmt.Fprintf(stderr, "rgrid-api: %s\nRun 'rgrid-api --help' for usage.\n", err)
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "rgrid-api: %s\n", err)
@@ -102,4 +102,10 @@ func noArgs(c *cli.Context) error {
 		return usagef("%s takes no arguments (got %q)", c.Command.FullName(), strings.Join(c.Args().Slice(), " "))
 	}
 	return nil
+}
+
+// isFlagError recognises urfave/cli's missing-required-flag error, which
+// does not pass through OnUsageError.
+func isFlagError(err error) bool {
+	return strings.HasPrefix(err.Error(), "Required flag") || strings.HasPrefix(err.Error(), "Required flags")
 }
