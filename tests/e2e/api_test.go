@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -191,4 +192,48 @@ func TestOneBcryptPerNewKey(t *testing.T) {
 		require.Equal(t, http.StatusOK, st)
 	}
 	assert.Equal(t, afterBurst, harness.ScrapeMetric(t, s.Client(), s.URL, metric), "a verified key costs no bcrypt")
+}
+
+// TestRequestIDAndLogs: a valid X-Request-ID is echoed and is the
+// correlation_id of the request's log line, which carries the account id; an
+// invalid one is replaced; every log line is one JSON object with the
+// fields of DESIGN.md section 4.
+func TestRequestIDAndLogs(t *testing.T) {
+	s := harness.StartServer(t, harness.ServerOptions{})
+	acct, key := newAccountWithKey(t, s)
+
+	send := func(id string) string {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, s.URL+common.PathAuthValidate, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", bearer(key.Key))
+		req.Header.Set("X-Request-ID", id)
+		resp, err := s.Client().Do(req)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		return resp.Header.Get("X-Request-ID")
+	}
+	const mine = "e2e-trace.42:abc"
+	assert.Equal(t, mine, send(mine), "a valid X-Request-ID is echoed")
+	replaced := send("has spaces and ✓")
+	assert.NotEqual(t, "has spaces and ✓", replaced)
+	assert.Regexp(t, `^[A-Za-z0-9._:-]{1,128}$`, replaced, "an invalid X-Request-ID is replaced by a generated one")
+
+	s.Stop(t)
+	found := false
+	for i, line := range strings.Split(strings.TrimSpace(s.Logs()), "\n") {
+		var entry map[string]any
+		if !assert.NoError(t, json.Unmarshal([]byte(line), &entry), "log line %d is not JSON: %q", i, line) {
+			continue
+		}
+		for _, f := range []string{"timestamp", "level", "component", "message"} {
+			assert.Contains(t, entry, f, "log line %d", i)
+		}
+		if entry["correlation_id"] == mine {
+			found = true
+			assert.Equal(t, acct.ID, entry["account_id"], "the request's log line names the account")
+		}
+	}
+	assert.True(t, found, "no log line has correlation_id %q", mine)
 }
