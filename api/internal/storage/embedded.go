@@ -17,6 +17,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3bolt"
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // embeddedFile is the bbolt file holding the embedded server's buckets and
@@ -62,7 +63,7 @@ func StartEmbeddedAt(ctx context.Context, addr, dir string, logger *slog.Logger)
 	// process holds the file.
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("start embedded storage: %s is in use by another process", path)
 		}
 		return nil, fmt.Errorf("start embedded storage: open %s: %w", path, err)
