@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/rgrid/rgrid/common"
 )
 
@@ -20,6 +22,7 @@ const DefaultHealthTimeout = 2 * time.Second
 type Health struct {
 	db, storage Pinger
 	timeout     time.Duration
+	flight      singleflight.Group
 }
 
 // NewHealth returns a Health checking db and storage (storage may be nil:
@@ -33,7 +36,18 @@ func NewHealth(db, storage Pinger, timeout time.Duration) *Health {
 
 // Check pings both dependencies concurrently. Status is healthy when both
 // answer, degraded when only the database does and unhealthy otherwise.
+// Concurrent callers share one check in flight, so a burst of health probes
+// costs one ping of each dependency.
 func (h *Health) Check(ctx context.Context) common.HealthResponse {
+	v, _, _ := h.flight.Do("check", func() (any, error) {
+		// Shared by several callers: bounded by the per-check timeouts,
+		// not by whichever caller started it.
+		return h.check(context.WithoutCancel(ctx)), nil
+	})
+	return v.(common.HealthResponse)
+}
+
+func (h *Health) check(ctx context.Context) common.HealthResponse {
 	var wg sync.WaitGroup
 	var dbOK, stOK bool
 	wg.Go(func() { dbOK = h.ping(ctx, h.db) })
