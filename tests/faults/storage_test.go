@@ -2,6 +2,7 @@ package faults
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,10 @@ func TestDatabaseOutage(t *testing.T) {
 
 	status, _, _ := s.Validate(t, bearer(warm.Key))
 	require.Equal(t, http.StatusOK, status)
+	cli := harness.NewCLI(t, harness.ValidatingProxy(t, s.URL))
+	res := cli.Run(t, warm.Key+"\n", "init", "--api-key-stdin")
+	require.Equal(t, 0, res.Code, "init: %s", res.Stderr)
+	saved := cli.ReadCredentials(t)
 
 	pg.Stop(t, "fast")
 	for _, k := range []harness.Key{warm, cold} {
@@ -38,6 +43,13 @@ func TestDatabaseOutage(t *testing.T) {
 	status, body, _ := harness.Do(t, s.Client(), http.MethodGet, s.URL+common.PathHealth)
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 	assert.Equal(t, common.ServiceDisconnected, body["database"])
+	// The CLI fails cleanly and keeps the key: a sick server is not a bad key.
+	start := time.Now()
+	res = cli.Run(t, "", "whoami")
+	t.Logf("rgrid whoami while the database is down: exit %d after %s: %s", res.Code, time.Since(start).Round(time.Millisecond), strings.TrimSpace(res.Stderr))
+	assert.Equal(t, 1, res.Code, "whoami while the database is down")
+	assert.NotContains(t, res.Stderr, "panic")
+	assert.Equal(t, saved, cli.ReadCredentials(t), "the saved key is untouched")
 
 	pg.Start(t)
 	recovered := time.Now()
@@ -54,6 +66,8 @@ func TestDatabaseOutage(t *testing.T) {
 		status, body, _ := s.Validate(t, bearer(k.Key))
 		assert.Equal(t, http.StatusOK, status, "validate recovers without a server restart: %v", body)
 	}
+	res = cli.Run(t, "", "whoami")
+	assert.Equal(t, 0, res.Code, "whoami after recovery: %s", res.Stderr)
 	assert.True(t, s.Running(), "the server never exited")
 }
 
