@@ -104,7 +104,7 @@ func noArgs(c *cli.Context) error {
 	return nil
 }
 
-// isFlagError recognises urfave/cli's missing-required-flag error, which
+// isFlagError recognizes urfave/cli's missing-required-flag error, which
 // does not pass through OnUsageError.
 func isFlagError(err error) bool {
 	return strings.HasPrefix(err.Error(), "Required flag") || strings.HasPrefix(err.Error(), "Required flags")

@@ -15,7 +15,7 @@ import (
 
 // Defaults used when a variable is unset or empty (docs/architecture.md).
 const (
-	DefaultDatabaseURL     = "postgres://postgres:postgres@127.0.0.1:5432/rgrid?sslmode=disable"
+	DefaultDatabaseURL     = "postgres://postgres:postgres@127.0.0.1:5432/rgrid?sslmode=disable" //nolint:gosec // the documented local-development default, not a secret
 	DefaultMinIOEndpoint   = "127.0.0.1:9000"
 	DefaultMinIOAccessKey  = "minioadmin"
 	DefaultMinIOSecretKey  = "minioadmin"
@@ -189,7 +189,8 @@ func checkBucket(s string) error {
 		return errors.New("a bucket name has 3 to 63 characters")
 	}
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.'
+		if !ok {
 			return errors.New("a bucket name has only lowercase letters, digits, '-' and '.'")
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/rgrid/rgrid/api"
 )
 
-// redoc.standalone.js is redoc 2.5.4 from the npm registry (MIT licence, see
+// redoc.standalone.js is redoc 2.5.4 from the npm registry (MIT license, see
 // assets/redoc.LICENSE), embedded so /redoc works with no internet.
 //
 //go:embed assets/redoc.standalone.js

@@ -17,17 +17,17 @@ const DefaultMemoSize = 10_000
 // the database.
 type verifiedMemo struct {
 	mu    sync.Mutex
-	max   int
+	limit int
 	byID  map[int64][sha256.Size]byte
 	order []int64 // insertion order ring for eviction
 	next  int
 }
 
-func newVerifiedMemo(max int) *verifiedMemo {
-	if max <= 0 {
-		max = DefaultMemoSize
+func newVerifiedMemo(limit int) *verifiedMemo {
+	if limit <= 0 {
+		limit = DefaultMemoSize
 	}
-	return &verifiedMemo{max: max, byID: make(map[int64][sha256.Size]byte, min(max, 1024))}
+	return &verifiedMemo{limit: limit, byID: make(map[int64][sha256.Size]byte, min(limit, 1024))}
 }
 
 func memoDigest(keyHash, key string) [sha256.Size]byte {
@@ -56,12 +56,12 @@ func (m *verifiedMemo) remember(id int64, d [sha256.Size]byte) {
 		m.byID[id] = d
 		return
 	}
-	if len(m.order) < m.max {
+	if len(m.order) < m.limit {
 		m.order = append(m.order, id)
 	} else {
 		delete(m.byID, m.order[m.next])
 		m.order[m.next] = id
-		m.next = (m.next + 1) % m.max
+		m.next = (m.next + 1) % m.limit
 	}
 	m.byID[id] = d
 }

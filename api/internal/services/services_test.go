@@ -242,7 +242,7 @@ func TestMemoIsBounded(t *testing.T) {
 	assert.False(t, m.verified(5, d), "a re-remembered id holds the new digest")
 	m.forget(5)
 	assert.Equal(t, 2, m.len())
-	assert.Equal(t, DefaultMemoSize, newVerifiedMemo(0).max)
+	assert.Equal(t, DefaultMemoSize, newVerifiedMemo(0).limit)
 }
 
 func TestUsageRecorder(t *testing.T) {
