@@ -14,7 +14,7 @@ import (
 // DefaultDatabaseURL is the PostgreSQL server used when neither RGRID_TEST_DATABASE_URL nor
 // DATABASE_URL is set. The password is ignored by a trust-auth server and matches the Docker
 // Compose default (postgres/postgres).
-const DefaultDatabaseURL = "postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmode=disable"
+const DefaultDatabaseURL = "postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmode=disable" //nolint:gosec // G101: public development default, see docs/architecture.md
 
 // adminDatabase is the database the helper connects to in order to create and drop others.
 const adminDatabase = "postgres"
