@@ -14,7 +14,7 @@ func FormatEuros(micros int64) string {
 	abs := uint64(micros)
 	if micros < 0 {
 		sign = "-"
-		abs = uint64(-(micros + 1)) + 1
+		abs = uint64(-(micros + 1)) + 1 //nolint:gosec // -(micros+1) >= 0 here, so the conversion is exact
 	}
 	cents := (abs + 5_000) / 10_000
 	if cents == 0 {

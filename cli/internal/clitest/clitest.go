@@ -24,9 +24,9 @@ import (
 
 // Keys known to the fake API.
 const (
-	GoodKey    = "sk_live_GoodGoodGoodGoodGoodGoodGoodAbCd"
-	OtherKey   = "sk_live_OtherOtherOtherOtherOtherOthWxYz"
-	RevokedKey = "sk_live_RevokedRevokedRevokedRevoked0000"
+	GoodKey    = "sk_live_GoodGoodGoodGoodGoodGoodGoodAbCd" //nolint:gosec // fake key known only to the fake API
+	OtherKey   = "sk_live_OtherOtherOtherOtherOtherOthWxYz" //nolint:gosec // fake key known only to the fake API
+	RevokedKey = "sk_live_RevokedRevokedRevokedRevoked0000" //nolint:gosec // fake key known only to the fake API
 )
 
 // Env is one isolated environment to run rgrid in.

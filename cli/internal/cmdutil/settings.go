@@ -19,7 +19,7 @@ const (
 
 	EnvProfile       = "RGRID_PROFILE"
 	EnvAPIURL        = "RGRID_API_URL"
-	EnvAPIKey        = "RGRID_API_KEY"
+	EnvAPIKey        = "RGRID_API_KEY" //nolint:gosec // the name of a variable, not a credential
 	EnvConfigDir     = "RGRID_CONFIG_DIR"
 	EnvAllowInsecure = "RGRID_ALLOW_INSECURE_HTTP"
 )

@@ -94,10 +94,10 @@ func TestSaveCreatesFolderAndFileWithModes(t *testing.T) {
 func TestSaveTightensModes(t *testing.T) {
 	s := newStore(t)
 	writeFile(t, s.Path(CredentialsFile), "[default]\n")
-	if err := os.Chmod(s.Dir, 0o755); err != nil {
+	if err := os.Chmod(s.Dir, 0o755); err != nil { //nolint:gosec // widened on purpose
 		t.Fatal(err)
 	}
-	if err := os.Chmod(s.Path(CredentialsFile), 0o644); err != nil {
+	if err := os.Chmod(s.Path(CredentialsFile), 0o644); err != nil { //nolint:gosec // widened on purpose
 		t.Fatal(err)
 	}
 	if err := s.Update(CredentialsFile, func(f *File) error { return f.Set("default", KeyAPIKey, key1) }); err != nil {
@@ -313,12 +313,12 @@ func TestUpdateChangeErrorWritesNothing(t *testing.T) {
 
 func TestSaveFollowsSymlink(t *testing.T) {
 	s := newStore(t)
-	real := filepath.Join(t.TempDir(), "dotfiles-credentials")
-	writeFile(t, real, "[default]\napi_key = "+key1+"\n")
+	target := filepath.Join(t.TempDir(), "dotfiles-credentials")
+	writeFile(t, target, "[default]\napi_key = "+key1+"\n")
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(real, s.Path(CredentialsFile)); err != nil {
+	if err := os.Symlink(target, s.Path(CredentialsFile)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Update(CredentialsFile, func(f *File) error { return f.Set("prod", KeyAPIKey, key2) }); err != nil {
@@ -327,7 +327,7 @@ func TestSaveFollowsSymlink(t *testing.T) {
 	if fi, err := os.Lstat(s.Path(CredentialsFile)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Fatal("the symbolic link was replaced by a file")
 	}
-	if !strings.Contains(readFile(t, real), key2) {
+	if !strings.Contains(readFile(t, target), key2) {
 		t.Fatal("the link's target was not updated")
 	}
 }

@@ -92,7 +92,7 @@ func (p *TermPrompter) Secret(ctx context.Context, question string) (string, err
 		restoreErr := p.Term.Restore(p.Fd, state)
 		_, _ = fmt.Fprintln(p.Out)
 		if restoreErr != nil {
-			return "", fmt.Errorf("%w (and the terminal settings could not be restored: %v; run `stty sane`)", ErrCancelled, restoreErr)
+			return "", fmt.Errorf("%w (and the terminal settings could not be restored: %w; run `stty sane`)", ErrCancelled, restoreErr)
 		}
 		return "", ErrCancelled
 	}

@@ -31,7 +31,7 @@ func init() {
 // NewApp returns the rgrid application wired to f; args are the arguments
 // it will run with (shell completion looks at them).
 func NewApp(f *cmdutil.Factory, args []string) *cli.App {
-	usageError := func(c *cli.Context, err error, _ bool) error {
+	usageError := func(_ *cli.Context, err error, _ bool) error {
 		return cmdutil.UsageErrorf("%v", err)
 	}
 	commands := []*cli.Command{

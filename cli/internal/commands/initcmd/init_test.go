@@ -366,17 +366,17 @@ func TestFailsBeforePrompt(t *testing.T) {
 			delete(e.Vars, "HOME")
 			return nil
 		}, 1, "HOME is not set"},
-		{"plain http to another host", func(_ *testing.T, e *clitest.Env) []string {
+		{"plain http to another host", func(_ *testing.T, _ *clitest.Env) []string {
 			return []string{"--api-url", "http://api.example.com"}
 		}, 1, "refusing to send your API key over plain http://"},
-		{"bad API URL flag", func(_ *testing.T, e *clitest.Env) []string {
+		{"bad API URL flag", func(_ *testing.T, _ *clitest.Env) []string {
 			return []string{"--api-url", "localhost:8000"}
 		}, 2, "is not usable"},
 		{"bad API URL in env", func(_ *testing.T, e *clitest.Env) []string {
 			e.Vars["RGRID_API_URL"] = "ftp://x"
 			return nil
 		}, 2, "env RGRID_API_URL"},
-		{"extra argument", func(_ *testing.T, e *clitest.Env) []string {
+		{"extra argument", func(_ *testing.T, _ *clitest.Env) []string {
 			return []string{"sk_live_oops"}
 		}, 2, "takes no arguments"},
 	}
@@ -487,10 +487,11 @@ func pythonReads(t *testing.T, path, section, want string) {
 		}
 		t.Skip("python3 not found")
 	}
+	//nolint:gosec // test: python3 from PATH with a fixed script
 	out, err := exec.Command(py, "-c", `import configparser, sys
 c = configparser.ConfigParser()
 c.read(sys.argv[1], encoding="utf-8")
-print(c.get(sys.argv[2], "api_key"))`, path, section).CombinedOutput() //nolint:gosec // test
+print(c.get(sys.argv[2], "api_key"))`, path, section).CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != want {
 		t.Fatalf("configparser: %v\n%s", err, out)
 	}
