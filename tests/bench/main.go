@@ -80,7 +80,6 @@ type row struct {
 	p99         time.Duration
 	errors      int
 	bcryptDelta float64
-	note        string
 }
 
 func run() error {
@@ -268,7 +267,7 @@ func quantile(lat []time.Duration, q float64) time.Duration {
 }
 
 func validateOnce(c *http.Client, baseURL, key string) int {
-	req, err := http.NewRequest(http.MethodPost, baseURL+common.PathAuthValidate, nil)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, baseURL+common.PathAuthValidate, nil)
 	if err != nil {
 		return 0
 	}
@@ -327,7 +326,7 @@ func timeCLIVersion(bin string, runs int) (time.Duration, time.Duration, error) 
 	var total time.Duration
 	for i := 0; i < runs+1; i++ {
 		var out bytes.Buffer
-		cmd := exec.Command(bin, "--version") //nolint:gosec // binary built by the harness
+		cmd := exec.CommandContext(context.Background(), bin, "--version") //nolint:gosec // binary built by the harness
 		cmd.Stdout = &out
 		start := time.Now()
 		if err := cmd.Run(); err != nil {

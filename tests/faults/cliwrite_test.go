@@ -3,6 +3,7 @@ package faults
 import (
 	"bufio"
 	"context"
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -86,7 +87,7 @@ func TestCLIKilledMidWrite(t *testing.T) {
 		cancel()
 		if err == nil {
 			finished++
-		} else if _, isExit := err.(*exec.ExitError); !isExit {
+		} else if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) {
 			t.Fatalf("wait: %v", err)
 		}
 

@@ -2,11 +2,13 @@ package harness
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os/exec"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rgrid/rgrid/common"
 )
@@ -46,7 +48,9 @@ func (a *Admin) Run(tb testing.TB, args ...string) []byte {
 
 func (a *Admin) run(args ...string) ([]byte, []byte, error) {
 	args = append(append([]string(nil), args...), a.Extra...)
-	cmd := exec.Command(a.Bin, args...) //nolint:gosec // binary built by the harness
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, a.Bin, args...) //nolint:gosec // binary built by the harness
 	cmd.Env = a.Env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

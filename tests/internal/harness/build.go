@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -93,7 +94,7 @@ func (b *binary) build() (string, error) {
 		return "", fmt.Errorf("make build dir: %w", buildDirErr)
 	}
 	out := filepath.Join(buildDir, b.name)
-	cmd := exec.Command("go", "build", "-o", out, b.pkg) //nolint:gosec // fixed arguments
+	cmd := exec.CommandContext(context.Background(), "go", "build", "-o", out, b.pkg) //nolint:gosec // fixed arguments
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %w\n%s", b.pkg, err, msg)

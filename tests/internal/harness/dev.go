@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -33,7 +34,7 @@ func StartDev(tb testing.TB, dataDir string, extra ...string) *DevServer {
 	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(tb))
 	d := &DevServer{URL: "http://" + addr, DataDir: dataDir, Bins: bins, done: make(chan struct{})}
 	args := append([]string{"dev", "--data-dir", dataDir, "--addr", addr}, extra...)
-	d.cmd = exec.Command(bins.API, args...) //nolint:gosec // binary built by the harness
+	d.cmd = exec.CommandContext(context.Background(), bins.API, args...) //nolint:gosec // binary built by the harness
 	d.cmd.Env = append(baseEnv(), "RGRID_HTTP_ADDR="+addr)
 	d.cmd.Stdout, d.cmd.Stderr = &d.out, &d.out
 	if err := d.cmd.Start(); err != nil {
@@ -50,10 +51,10 @@ func StartDev(tb testing.TB, dataDir string, extra ...string) *DevServer {
 	err := Eventually(60*time.Second, 100*time.Millisecond, func() error {
 		select {
 		case <-d.done:
-			return fmt.Errorf("%w: rgrid-api dev exited: %v", ErrGiveUp, d.exit)
+			return fmt.Errorf("%w: rgrid-api dev exited: %w", ErrGiveUp, d.exit)
 		default:
 		}
-		resp, err := client.Get(d.URL + common.PathHealth)
+		resp, err := get(client, d.URL+common.PathHealth)
 		if err != nil {
 			return err
 		}

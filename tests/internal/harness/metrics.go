@@ -28,11 +28,11 @@ func ScrapeMetricErr(c *http.Client, baseURL, name string) (float64, error) {
 	return scrapeMetric(c, baseURL, name)
 }
 
-// ErrMetricAbsent: the metric has no sample yet.
+// ErrMetricAbsent is returned when the metric has no sample yet.
 var ErrMetricAbsent = errors.New("metric not exposed")
 
 func scrapeMetric(c *http.Client, baseURL, name string) (float64, error) {
-	resp, err := c.Get(baseURL + "/metrics")
+	resp, err := get(c, baseURL+"/metrics")
 	if err != nil {
 		return 0, fmt.Errorf("GET /metrics: %w", err)
 	}

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,7 +49,7 @@ func FindMinIO() (string, error) {
 }
 
 func isExecutable(p string) bool {
-	st, err := os.Stat(p)
+	st, err := os.Stat(p) //nolint:gosec // G703: the test chooses where to look for its own MinIO
 	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
 }
 
@@ -96,7 +97,7 @@ func (m *MinIO) Storage(bucket string) Storage {
 // it is ready.
 func (m *MinIO) Start(tb testing.TB) {
 	tb.Helper()
-	cmd := exec.Command(m.bin, "server", m.dir, "--address", m.Endpoint, //nolint:gosec // located MinIO binary
+	cmd := exec.CommandContext(context.Background(), m.bin, "server", m.dir, "--address", m.Endpoint, //nolint:gosec // located MinIO binary
 		"--console-address", fmt.Sprintf("127.0.0.1:%d", m.console), "--quiet")
 	cmd.Env = append(baseEnv(), "MINIO_ROOT_USER=minioadmin", "MINIO_ROOT_PASSWORD=minioadmin",
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
@@ -113,7 +114,7 @@ func (m *MinIO) Start(tb testing.TB) {
 			return fmt.Errorf("%w: minio exited", ErrGiveUp)
 		default:
 		}
-		resp, err := client.Get("http://" + m.Endpoint + "/minio/health/ready")
+		resp, err := get(client, "http://"+m.Endpoint+"/minio/health/ready")
 		if err != nil {
 			return err
 		}

@@ -96,7 +96,7 @@ func (p *Postgres) run(name string, args ...string) ([]byte, error) {
 		args = append([]string{"-u", p.asUser, "--", name}, args...)
 		name = "runuser"
 	}
-	cmd := exec.Command(name, args...) //nolint:gosec // PostgreSQL tools with fixed arguments
+	cmd := exec.CommandContext(context.Background(), name, args...) //nolint:gosec // PostgreSQL tools with fixed arguments
 	cmd.Dir = p.dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -42,47 +42,80 @@ func (p *ProgramTB) Close() {
 	Cleanup()
 }
 
+// Cleanup registers f to run at Close.
 func (p *ProgramTB) Cleanup(f func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cleanups = append(p.cleanups, f)
 }
+
+// Context is canceled at Close.
 func (p *ProgramTB) Context() context.Context { return p.ctx }
-func (p *ProgramTB) Helper()                  {}
-func (p *ProgramTB) Name() string             { return p.name }
-func (p *ProgramTB) Log(args ...any)          { fmt.Fprintln(os.Stderr, args...) }
+
+// Helper does nothing.
+func (p *ProgramTB) Helper() {}
+
+// Name returns the program's name.
+func (p *ProgramTB) Name() string { return p.name }
+
+// Log prints to stderr.
+func (p *ProgramTB) Log(args ...any) { fmt.Fprintln(os.Stderr, args...) }
+
+// Logf prints to stderr.
 func (p *ProgramTB) Logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, format+"\n", args...)
 }
+
+// Error logs and marks the run failed.
 func (p *ProgramTB) Error(args ...any) { p.Log(args...); p.Fail() }
+
+// Errorf logs and marks the run failed.
 func (p *ProgramTB) Errorf(format string, args ...any) {
 	p.Logf(format, args...)
 	p.Fail()
 }
+
+// Fail marks the run failed.
 func (p *ProgramTB) Fail() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.failed = true
 }
+
+// Failed reports whether the run failed.
 func (p *ProgramTB) Failed() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.failed
 }
+
+// FailNow runs the cleanups and exits 1.
 func (p *ProgramTB) FailNow() {
 	p.Fail()
 	p.Close()
 	os.Exit(1)
 }
+
+// Fatal logs, runs the cleanups and exits 1.
 func (p *ProgramTB) Fatal(args ...any) { p.Log(args...); p.FailNow() }
+
+// Fatalf logs, runs the cleanups and exits 1.
 func (p *ProgramTB) Fatalf(format string, args ...any) {
 	p.Logf(format, args...)
 	p.FailNow()
 }
-func (p *ProgramTB) Skip(args ...any)                 { p.Fatal(args...) }
+
+// Skip is Fatal: a benchmark never skips.
+func (p *ProgramTB) Skip(args ...any) { p.Fatal(args...) }
+
+// Skipf is Fatalf: a benchmark never skips.
 func (p *ProgramTB) Skipf(format string, args ...any) { p.Fatalf(format, args...) }
-func (p *ProgramTB) SkipNow()                         { p.FailNow() }
-func (p *ProgramTB) Skipped() bool                    { return false }
+
+// SkipNow is FailNow: a benchmark never skips.
+func (p *ProgramTB) SkipNow() { p.FailNow() }
+
+// Skipped is always false.
+func (p *ProgramTB) Skipped() bool { return false }
 
 // TempDir returns a new folder removed at Close.
 func (p *ProgramTB) TempDir() string {

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"context"
 	"os/exec"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func PythonINIValue(tb testing.TB, path, section, key string) (value string, ok 
 	if err != nil {
 		SkipOrFail(tb, "python3 is not installed: %v", err)
 	}
-	cmd := exec.Command(py, "-c", pyReadINI, path, section, key) //nolint:gosec // fixed script
+	cmd := exec.CommandContext(context.Background(), py, "-c", pyReadINI, path, section, key) //nolint:gosec // fixed script
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -94,7 +94,7 @@ func StartServer(tb testing.TB, opts ServerOptions) *Server {
 	s.env = append(s.env, opts.Env...)
 	s.client = NewClient(tb)
 
-	s.cmd = exec.Command(apiBin, "serve", "--migrate") //nolint:gosec // binary built by the harness
+	s.cmd = exec.CommandContext(context.Background(), apiBin, "serve", "--migrate") //nolint:gosec // binary built by the harness
 	s.cmd.Env = s.env
 	s.cmd.Stdout = &s.logs
 	s.cmd.Stderr = &s.logs
@@ -125,10 +125,10 @@ func (s *Server) waitHealthy(timeout time.Duration) error {
 	return Eventually(timeout, 50*time.Millisecond, func() error {
 		select {
 		case <-s.done:
-			return fmt.Errorf("%w: server exited: %v", ErrGiveUp, s.exit)
+			return fmt.Errorf("%w: server exited: %w", ErrGiveUp, s.exit)
 		default:
 		}
-		resp, err := s.client.Get(s.URL + common.PathHealth)
+		resp, err := get(s.client, s.URL+common.PathHealth)
 		if err != nil {
 			return err
 		}

@@ -2,9 +2,12 @@ package harness
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -39,7 +42,8 @@ func FreePort(tb testing.TB) int {
 }
 
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("listen on a free port: %w", err)
 	}
@@ -71,8 +75,8 @@ func (b *SafeBuffer) String() string {
 	return b.buf.String()
 }
 
-// ErrGiveUp, wrapped in an error returned by an Eventually condition, stops
-// the polling at once: waiting longer cannot help (the process exited).
+// ErrGiveUp stops Eventually at once when a condition's error wraps it:
+// polling longer cannot help: waiting longer cannot help (the process exited).
 var ErrGiveUp = errors.New("giving up")
 
 // Eventually polls cond every interval until it returns nil, returns an
@@ -106,4 +110,31 @@ func baseEnv() []string {
 		env = append(env, kv)
 	}
 	return env
+}
+
+// get sends a GET with a 5-second deadline.
+func get(c *http.Client, url string) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("new request: %w", err)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		cancel()
+		return nil, err //nolint:wrapcheck // callers add the context
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	defer c.cancel()
+	return c.ReadCloser.Close()
 }
