@@ -123,7 +123,7 @@ func TestInitCtrlC(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	term := harness.StartInTerminal(t, cli.Command(ctx, "init"))
-	require.True(t, term.EchoOn(t), "a fresh terminal echoes")
+	require.True(t, term.EchoAtStart, "a fresh terminal echoes")
 	term.WaitFor(t, keyPrompt, termTimeout)
 	term.WaitEchoOff(t, 5*time.Second)
 	term.Type(t, "sk_live_half") // a half-typed key, then Ctrl-C

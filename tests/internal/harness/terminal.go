@@ -19,6 +19,9 @@ import (
 // terminal modes (echo on or off) at any time, including after the command
 // has exited.
 type Terminal struct {
+	// EchoAtStart is whether the terminal echoed before the command started.
+	EchoAtStart bool
+
 	master, tty *os.File
 	cmd         *exec.Cmd
 	out         SafeBuffer
@@ -39,6 +42,7 @@ func StartInTerminal(tb testing.TB, cmd *exec.Cmd) *Terminal {
 		tb.Fatalf("set pty size: %v", err)
 	}
 	t := &Terminal{master: master, tty: tty, cmd: cmd, done: make(chan struct{}), copied: make(chan struct{})}
+	t.EchoAtStart = t.EchoOn(tb)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {
