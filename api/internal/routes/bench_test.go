@@ -71,7 +71,7 @@ func benchRequest(b *testing.B, a *apiEnv, method, path string, want int, client
 // BenchmarkHealth: GET /health (database and MinIO pinged each time) at
 // 10 concurrent clients.
 func BenchmarkHealth(b *testing.B) {
-	a := newAPIEnv(b)
+	a := newAPIEnvWith(b, false)
 	benchRequest(b, a, http.MethodGet, common.PathHealth, http.StatusOK, 10)
 }
 
@@ -79,7 +79,7 @@ func BenchmarkHealth(b *testing.B) {
 // already verified (memo hit: one indexed query, no bcrypt) at 10
 // concurrent clients.
 func BenchmarkValidateVerifiedKey(b *testing.B) {
-	a := newAPIEnv(b)
+	a := newAPIEnvWith(b, false)
 	_, k := a.newKey(b)
 	require.Equal(b, 200, a.validate(b, bearer(k.Plaintext)).Status) // warm the memo
 	benchRequest(b, a, http.MethodPost, common.PathAuthValidate, http.StatusOK, 10, "Authorization", bearer(k.Plaintext))
@@ -91,7 +91,7 @@ func BenchmarkValidateVerifiedKey(b *testing.B) {
 // BenchmarkValidateFirstUse: the first validation of a key stored at the
 // production bcrypt cost (12): one bcrypt per iteration.
 func BenchmarkValidateFirstUse(b *testing.B) {
-	a := newAPIEnv(b)
+	a := newAPIEnvWith(b, false)
 	admin := services.NewAdmin(a.Store) // cost 12, as in production
 	acct, err := admin.CreateAccount(context.Background(), testEmail())
 	require.NoError(b, err)
@@ -116,6 +116,6 @@ func BenchmarkValidateFirstUse(b *testing.B) {
 // BenchmarkValidateInvalidKey: malformed keys are refused before any
 // database or bcrypt work.
 func BenchmarkValidateInvalidKey(b *testing.B) {
-	a := newAPIEnv(b)
+	a := newAPIEnvWith(b, false)
 	benchRequest(b, a, http.MethodPost, common.PathAuthValidate, http.StatusUnauthorized, 10, "Authorization", "Bearer sk_live_short")
 }
