@@ -70,7 +70,7 @@ func Redact(s string) string {
 // that reaches a log call by mistake is still never written.
 func NewLogger(w io.Writer, level slog.Leveler, component string) *slog.Logger {
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: replaceAttr})
-	return slog.New(&contextHandler{Handler: h}).With("component", component)
+	return slog.New(&contextHandler{Handler: h, component: component})
 }
 
 func replaceAttr(groups []string, a slog.Attr) slog.Attr {
@@ -102,10 +102,19 @@ func replaceAttr(groups []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-// contextHandler adds the request's correlation_id and account_id.
-type contextHandler struct{ slog.Handler }
+// contextHandler adds component (exactly once: a logger.With("component",
+// ...) further down replaces it rather than repeating the key) and the
+// request's correlation_id and account_id.
+type contextHandler struct {
+	slog.Handler
+	component string
+	grouped   bool // a group is open: attrs no longer sit at the top level
+}
 
 func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if !h.grouped {
+		r.AddAttrs(slog.String("component", h.component))
+	}
 	if info := infoFrom(ctx); info != nil {
 		r.AddAttrs(slog.String("correlation_id", info.correlationID))
 		if id := info.accountID.Load(); id != nil {
@@ -116,11 +125,35 @@ func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h *contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &contextHandler{h.Handler.WithAttrs(as)}
+	out := *h
+	if !h.grouped {
+		kept := make([]slog.Attr, 0, len(as))
+		for _, a := range as {
+			if a.Key == "component" {
+				out.component = a.Value.String()
+				continue
+			}
+			kept = append(kept, a)
+		}
+		as = kept
+	}
+	out.Handler = h.Handler.WithAttrs(as)
+	return &out
 }
 
 func (h *contextHandler) WithGroup(name string) slog.Handler {
-	return &contextHandler{h.Handler.WithGroup(name)}
+	if name == "" {
+		return h
+	}
+	out := *h
+	if !h.grouped {
+		// Attrs of this group's records nest under name; the component
+		// must be written before the group opens.
+		out.Handler = h.Handler.WithAttrs([]slog.Attr{slog.String("component", h.component)})
+		out.grouped = true
+	}
+	out.Handler = out.Handler.WithGroup(name)
+	return &out
 }
 
 // durationMS renders d in milliseconds with microsecond precision.

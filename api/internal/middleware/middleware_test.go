@@ -100,10 +100,14 @@ func TestLoggerFormatAndRedaction(t *testing.T) {
 		"n", 3,
 		slog.Group("g", "inner", goodKey))
 	l.WithGroup("grp").With("a", 1).Debug("plain")
+	l.With("component", "migrate").Info("sub")
 	out := buf.String()
 	assert.NotContains(t, out, goodKey[8:])
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 2)
+	require.Len(t, lines, 3)
+	assert.Equal(t, 1, strings.Count(lines[2], `"component"`), lines[2])
+	assert.Contains(t, lines[2], `"component":"migrate"`)
+	assert.Contains(t, lines[1], `"component":"api","grp":{"a":1}`)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &m))
 	assert.Equal(t, "INFO", m["level"])
