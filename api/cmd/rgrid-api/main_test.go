@@ -73,7 +73,7 @@ func (e cmdEnv) startServe(t *testing.T, args ...string) (string, *syncBuffer, f
 	return e.startCommand(t, "serve", args...)
 }
 
-var listeningRE = regexp.MustCompile(`"message":"rgrid-api listening","component":"api","addr":"([^"]+)"`)
+var listeningRE = regexp.MustCompile(`"message":"rgrid-api listening"[^\n]*?"addr":"([^"]+)"`)
 
 func (e cmdEnv) startCommand(t *testing.T, cmd string, args ...string) (string, *syncBuffer, func() result) {
 	t.Helper()
