@@ -184,6 +184,10 @@ write_env() {
 		echo "export MINIO_ACCESS_KEY=$(sq "$MINIO_AK")"
 		echo "export MINIO_SECRET_KEY=$(sq "$MINIO_SK")"
 		echo "export MINIO_USE_SSL=$(sq "${MINIO_USE_SSL:-false}")"
+		# Server binaries for tests that run private instances (tests/internal/harness).
+		local pgbin minio_bin="${RGRID_MINIO_BIN:-$RGRID_CACHE_DIR/minio-$MINIO_VERSION/minio}"
+		if pgbin="$(pg_bin_dir 2>/dev/null)"; then echo "export RGRID_PG_BIN=$(sq "$pgbin")"; fi
+		if [[ -x "$minio_bin" ]]; then echo "export RGRID_MINIO_BIN=$(sq "$minio_bin")"; fi
 	} >"$tmp"
 	mv -f "$tmp" "$SERVICES_DIR/env"
 }
