@@ -54,8 +54,12 @@ func adminDatabaseURL(e *env, dataDir string) (string, config.Config, error) {
 
 // openDatabase opens the database at url with the pool size of cfg.
 func openDatabase(ctx context.Context, url string, cfg config.Config, logger *slog.Logger) (*database.DB, error) {
+	poolMin := cfg.DBPoolMin
+	if poolMin == 0 { // RGRID_DB_POOL_MIN=0: open connections only on use
+		poolMin = database.PoolMinNone
+	}
 	db, err := database.Open(ctx, database.Options{
-		URL: url, PoolMin: cfg.DBPoolMin, PoolMax: cfg.DBPoolMax, Logger: logger,
+		URL: url, PoolMin: poolMin, PoolMax: cfg.DBPoolMax, Logger: logger,
 	})
 	if err != nil {
 		if errors.Is(err, database.ErrUnreachable) {

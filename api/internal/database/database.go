@@ -40,9 +40,24 @@ const (
 	DefaultConnectAttempts = 3
 	DefaultAttemptTimeout  = 2 * time.Second
 	DefaultBackoff         = time.Second
+	// DefaultConnMaxIdleTime is how long a connection above PoolMin may sit
+	// idle before the pool closes it: long enough that bursts a few minutes
+	// apart find their connections open, short enough that a quiet server
+	// gives its PostgreSQL backends back.
+	DefaultConnMaxIdleTime = 5 * time.Minute
+	// DefaultKeepWarmInterval is how often the pool's PoolMin connections
+	// are touched (and reopened if they were lost), well inside
+	// DefaultConnMaxIdleTime so they never expire.
+	DefaultKeepWarmInterval = 30 * time.Second
+	// connMaxLifetime recycles every connection now and then (server-side
+	// memory growth, fail-over to a new primary behind the same address).
+	connMaxLifetime = 30 * time.Minute
 	// sqliteBusyTimeout is how long a SQLite writer waits for the write lock.
 	sqliteBusyTimeout = 5 * time.Second
 )
+
+// PoolMinNone as Options.PoolMin opens no connection ahead of use.
+const PoolMinNone = -1
 
 // ErrUnreachable is wrapped by Open's error when every connection attempt failed.
 var ErrUnreachable = errors.New("database unreachable")
@@ -52,11 +67,20 @@ type Options struct {
 	// URL is postgres://user:pass@host:port/db?sslmode=..., or
 	// sqlite:///abs/path/file.db, or sqlite://relative/path/file.db.
 	URL string
-	// PoolMin is the number of idle connections kept open and warmed at start
-	// (default 5).
+	// PoolMin is the number of connections opened at start and kept open
+	// and warm while the server is quiet (0: DefaultPoolMin, or PoolMax if
+	// that is smaller; PoolMinNone: none).
 	PoolMin int
-	// PoolMax caps the open connections (default 20).
+	// PoolMax caps the open connections (default 20). Up to PoolMax may stay
+	// open and idle after a burst, until ConnMaxIdleTime passes.
 	PoolMax int
+	// ConnMaxIdleTime closes connections idle for longer, shrinking the pool
+	// back to PoolMin when quiet (default DefaultConnMaxIdleTime).
+	ConnMaxIdleTime time.Duration
+	// KeepWarmInterval is how often PoolMin connections are touched and
+	// reopened if missing (default DefaultKeepWarmInterval; it is lowered to
+	// half of ConnMaxIdleTime if that is shorter).
+	KeepWarmInterval time.Duration
 	// Logger receives connection retries and slow or failed queries (never
 	// their parameters). Nil discards.
 	Logger *slog.Logger
@@ -80,6 +104,12 @@ type DB struct {
 	dsn    string
 	target string // where the database is, safe to log (no password)
 	logger *slog.Logger
+
+	poolMin, poolMax int
+	stopKeep         context.CancelFunc // stops keepWarm
+	keepDone         chan struct{}      // closed when keepWarm has returned
+	closeOnce        sync.Once
+	closeErr         error
 }
 
 // target describes a parsed database URL.
@@ -93,6 +123,16 @@ type target struct {
 // Open connects to the database at opts.URL, retrying with exponential
 // backoff, and returns it with PoolMin connections already open. Errors name
 // the host but never the password.
+//
+// The pool: at most PoolMax connections; all of them may stay idle, so
+// concurrent requests above PoolMin reuse connections instead of closing
+// and reopening one per request (database/sql closes a returned connection
+// when the idle cap is full, which under 10 clients with a cap of 5 cost a
+// TCP connect and PostgreSQL backend start on many requests). Connections
+// idle for ConnMaxIdleTime are closed, while a background keeper touches
+// PoolMin connections every KeepWarmInterval so those never expire (database/sql
+// hands out the most recently used idle connection first, so the touched
+// ones are the ones kept) and reopens them after an outage. Close stops it.
 func Open(ctx context.Context, opts Options) (*DB, error) {
 	opts = withDefaults(opts)
 	if opts.PoolMin > opts.PoolMax {
@@ -112,8 +152,9 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open database at %s: %s", t.where, redactErr(err, opts.URL))
 	}
 	sqlDB.SetMaxOpenConns(opts.PoolMax)
-	sqlDB.SetMaxIdleConns(opts.PoolMin)
-	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	sqlDB.SetMaxIdleConns(opts.PoolMax)
+	sqlDB.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
+	sqlDB.SetConnMaxLifetime(connMaxLifetime)
 
 	if err := connect(ctx, sqlDB, t.where, opts); err != nil {
 		_ = sqlDB.Close()
@@ -135,17 +176,26 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open database at %s: %s", t.where, redactErr(err, opts.URL))
 	}
-	db := &DB{gorm: gdb, sql: sqlDB, dialect: t.dialect, driver: t.driver, dsn: t.dsn, target: t.where, logger: opts.Logger}
-	db.warm(ctx, opts.PoolMin)
+	db := &DB{gorm: gdb, sql: sqlDB, dialect: t.dialect, driver: t.driver, dsn: t.dsn, target: t.where,
+		logger: opts.Logger, poolMin: opts.PoolMin, poolMax: opts.PoolMax, keepDone: make(chan struct{})}
+	if err := db.warm(ctx, opts.PoolMin); err != nil {
+		db.logger.WarnContext(ctx, "database pool warm-up", "target", db.target, "error", err.Error())
+	}
+	keepCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	db.stopKeep = stop
+	go db.keepWarm(keepCtx, opts.KeepWarmInterval)
 	return db, nil
 }
 
 func withDefaults(opts Options) Options {
-	if opts.PoolMin <= 0 {
-		opts.PoolMin = DefaultPoolMin
-	}
 	if opts.PoolMax <= 0 {
 		opts.PoolMax = DefaultPoolMax
+	}
+	switch {
+	case opts.PoolMin == 0:
+		opts.PoolMin = min(DefaultPoolMin, opts.PoolMax)
+	case opts.PoolMin < 0:
+		opts.PoolMin = 0
 	}
 	if opts.ConnectAttempts <= 0 {
 		opts.ConnectAttempts = DefaultConnectAttempts
@@ -156,6 +206,13 @@ func withDefaults(opts Options) Options {
 	if opts.Backoff <= 0 {
 		opts.Backoff = DefaultBackoff
 	}
+	if opts.ConnMaxIdleTime <= 0 {
+		opts.ConnMaxIdleTime = DefaultConnMaxIdleTime
+	}
+	if opts.KeepWarmInterval <= 0 {
+		opts.KeepWarmInterval = DefaultKeepWarmInterval
+	}
+	opts.KeepWarmInterval = min(opts.KeepWarmInterval, opts.ConnMaxIdleTime/2)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -199,12 +256,15 @@ func connect(ctx context.Context, sqlDB *sql.DB, where string, opts Options) err
 		ErrUnreachable, where, opts.ConnectAttempts, redactErr(last, opts.URL))
 }
 
-// warm opens n connections at once and returns them to the pool, so the
-// first requests do not pay for connecting. Failures are only logged.
-func (db *DB) warm(ctx context.Context, n int) {
+// warm holds n connections at once (idle ones first, new ones for the
+// rest), pings each and returns them to the pool, so the first requests do
+// not pay for connecting and the touched connections start a new idle
+// period. It returns the first error.
+func (db *DB) warm(ctx context.Context, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, DefaultAttemptTimeout)
 	defer cancel()
 	conns := make([]*sql.Conn, n)
+	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range conns {
 		wg.Go(func() {
@@ -213,15 +273,42 @@ func (db *DB) warm(ctx context.Context, n int) {
 				err = c.PingContext(ctx)
 				conns[i] = c
 			}
-			if err != nil {
-				db.logger.WarnContext(ctx, "database pool warm-up", "target", db.target, "error", err.Error())
-			}
+			errs[i] = err
 		})
 	}
 	wg.Wait()
 	for _, c := range conns {
 		if c != nil {
 			_ = c.Close()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// keepWarm touches PoolMin connections every interval until Close, so they
+// outlive ConnMaxIdleTime and are reopened after an outage. It skips a tick
+// while the pool is busy, where it would only take connections from
+// requests (busy connections do not expire anyway).
+func (db *DB) keepWarm(ctx context.Context, interval time.Duration) {
+	defer close(db.keepDone)
+	if db.poolMin == 0 {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st := db.sql.Stats()
+		if st.InUse > 0 && st.OpenConnections >= db.poolMin {
+			continue
+		}
+		// ctx ends at Close, so Close never waits on a dead server.
+		if err := db.warm(ctx, min(db.poolMin, db.poolMax-st.InUse)); err != nil && ctx.Err() == nil {
+			db.logger.DebugContext(ctx, "database pool keep-warm", "target", db.target, "error", err.Error())
 		}
 	}
 }
@@ -246,12 +333,17 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool.
+// Close stops the keeper and closes the pool. Calling it again returns the
+// first result.
 func (db *DB) Close() error {
-	if err := db.sql.Close(); err != nil {
-		return fmt.Errorf("close database at %s: %w", db.target, err)
-	}
-	return nil
+	db.closeOnce.Do(func() {
+		db.stopKeep()
+		<-db.keepDone
+		if err := db.sql.Close(); err != nil {
+			db.closeErr = fmt.Errorf("close database at %s: %w", db.target, err)
+		}
+	})
+	return db.closeErr
 }
 
 // parseURL maps a database URL to a driver and DSN.

@@ -3,6 +3,7 @@ package database
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -74,6 +75,87 @@ func TestOpenBothDialects(t *testing.T) {
 			assert.NotContains(t, db.Target(), "postgres:postgres@")
 		})
 	}
+}
+
+// TestPoolKeepsBurstThenShrinksToMin: connections opened by a burst above
+// PoolMin stay open (no close-and-reopen per request), and once the pool is
+// quiet for ConnMaxIdleTime it shrinks back to PoolMin, not below.
+func TestPoolKeepsBurstThenShrinksToMin(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			const poolMin, poolMax = 2, 8
+			db := mustOpen(t, d, Options{PoolMin: poolMin, PoolMax: poolMax,
+				ConnMaxIdleTime: 2 * time.Second, KeepWarmInterval: 100 * time.Millisecond})
+			ctx := context.Background()
+			st := db.SQL().Stats()
+			assert.Equal(t, poolMin, st.OpenConnections, "PoolMin connections opened at start")
+			assert.Equal(t, poolMin, st.Idle)
+
+			burst := func() {
+				conns := make([]*sql.Conn, poolMax)
+				for i := range conns {
+					c, err := db.SQL().Conn(ctx)
+					require.NoError(t, err)
+					require.NoError(t, c.PingContext(ctx))
+					conns[i] = c
+				}
+				for _, c := range conns {
+					require.NoError(t, c.Close())
+				}
+			}
+			burst()
+			st = db.SQL().Stats()
+			assert.Equal(t, poolMax, st.Idle, "every connection of the burst stays open and idle")
+			assert.Zero(t, st.MaxIdleClosed, "no connection closed for lack of idle room")
+
+			// A second burst reuses them: nothing new is opened.
+			burst()
+			assert.Equal(t, poolMax, db.SQL().Stats().OpenConnections)
+			assert.Zero(t, db.SQL().Stats().MaxIdleClosed)
+
+			// Quiet: the extra connections expire; PoolMin stay, kept warm.
+			require.Eventually(t, func() bool {
+				return db.SQL().Stats().OpenConnections == poolMin
+			}, 10*time.Second, 50*time.Millisecond, "the pool shrinks back to PoolMin")
+			st = db.SQL().Stats()
+			assert.Equal(t, int64(poolMax-poolMin), st.MaxIdleTimeClosed)
+			// ...and stays there: the kept-warm ones outlive ConnMaxIdleTime.
+			time.Sleep(2500 * time.Millisecond)
+			st = db.SQL().Stats()
+			assert.Equal(t, poolMin, st.OpenConnections, "PoolMin connections are kept warm")
+			assert.Equal(t, int64(poolMax-poolMin), st.MaxIdleTimeClosed, "the kept-warm connections never expired")
+		})
+	}
+}
+
+// TestPoolReopensMinAfterLoss: when PoolMin connections are lost (here
+// closed by the idle timer with the keeper not yet run, as after an
+// outage), the keeper opens PoolMin again.
+func TestPoolReopensMinAfterLoss(t *testing.T) {
+	db := mustOpen(t, SQLite, Options{PoolMin: 3, PoolMax: 6, KeepWarmInterval: 100 * time.Millisecond})
+	db.SQL().SetMaxIdleConns(0) // drops every idle connection now
+	assert.Zero(t, db.SQL().Stats().OpenConnections)
+	db.SQL().SetMaxIdleConns(6)
+	require.Eventually(t, func() bool { return db.SQL().Stats().OpenConnections == 3 },
+		5*time.Second, 20*time.Millisecond, "the keeper reopens PoolMin connections")
+}
+
+func TestPoolDefaults(t *testing.T) {
+	o := withDefaults(Options{})
+	assert.Equal(t, DefaultPoolMin, o.PoolMin)
+	assert.Equal(t, DefaultPoolMax, o.PoolMax)
+	assert.Equal(t, DefaultConnMaxIdleTime, o.ConnMaxIdleTime)
+	assert.Equal(t, DefaultKeepWarmInterval, o.KeepWarmInterval)
+	assert.Equal(t, 3, withDefaults(Options{PoolMax: 3}).PoolMin, "the default minimum never exceeds the maximum")
+	assert.Equal(t, 0, withDefaults(Options{PoolMin: PoolMinNone}).PoolMin)
+	o = withDefaults(Options{ConnMaxIdleTime: time.Second, KeepWarmInterval: time.Minute})
+	assert.Equal(t, 500*time.Millisecond, o.KeepWarmInterval, "the keeper runs well inside the idle time")
+
+	db := mustOpen(t, SQLite, Options{PoolMin: PoolMinNone})
+	assert.LessOrEqual(t, db.SQL().Stats().OpenConnections, 1, "only the start-up ping's connection, no warm-up")
+	require.NoError(t, db.Close())
+	require.NoError(t, db.Close(), "Close twice is harmless")
 }
 
 func TestSQLitePragmas(t *testing.T) {

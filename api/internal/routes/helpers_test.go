@@ -175,18 +175,17 @@ func newAPIEnvWith(tb testing.TB, proxied bool) *apiEnv {
 	if !proxied {
 		level = slog.LevelInfo // as in production
 	}
-	// database.Open keeps PoolMin idle connections: benchmarks keep as many
-	// as clients, so the tail measures the server, not connection churn.
+	// Benchmarks use the production pool size (PoolMin 5, PoolMax 20).
 	poolMin := 2
 	if !proxied {
-		poolMin = 12
+		poolMin = database.DefaultPoolMin
 	}
 	var sink io.Writer = logs
 	if !proxied {
 		sink = io.Discard // a growing in-memory buffer would distort the tail latencies
 	}
 	logger := middleware.NewLogger(sink, level, "api")
-	db, err := database.Open(ctx, database.Options{URL: u.String(), PoolMin: poolMin, PoolMax: 20, Logger: logger, ConnectAttempts: 1})
+	db, err := database.Open(ctx, database.Options{URL: u.String(), PoolMin: poolMin, PoolMax: database.DefaultPoolMax, Logger: logger, ConnectAttempts: 1})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = db.Close() })
 	require.NoError(tb, db.MigrateUp(ctx))
