@@ -252,6 +252,10 @@ func TestNoKeyInLogs(t *testing.T) {
 	a.DBProxy.Stop()
 	a.validate(t, bearer(key))
 	a.DBProxy.Start(t)
+	// Connections the outage broke fail once each (they were idle for less
+	// than pgx's 1 s ping threshold); wait for recovery as a client would.
+	require.Eventually(t, func() bool { return a.validate(t, bearer(key)).Status == 200 },
+		10*time.Second, 50*time.Millisecond, "auth recovers without a restart")
 	require.NoError(t, a.Usage.Close(context.Background()))
 
 	logs := a.Logs.String()
