@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rgrid/rgrid/common"
 )
 
 // Metrics holds the Prometheus collectors of the server, in a registry of
@@ -47,12 +49,34 @@ func NewMetrics() *Metrics {
 	m.Registry.MustRegister(m.requests, m.duration, m.auth, m.bcrypt,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	// Expose the counters at zero from the start, so a scrape sees them
-	// before the first authentication.
-	m.bcrypt.WithLabelValues("match")
-	m.bcrypt.WithLabelValues("mismatch")
-	m.auth.WithLabelValues("success")
+	// Expose every label value of the counters at zero from the start, so
+	// a scrape sees them before the first authentication or bcrypt, and
+	// rate() and increase() see a counter's first increment.
+	for _, r := range bcryptResults {
+		m.bcrypt.WithLabelValues(r)
+	}
+	for _, o := range AuthOutcomes {
+		m.auth.WithLabelValues(o)
+	}
 	return m
+}
+
+// bcryptResults are the values of the result label of
+// rgrid_bcrypt_verifications_total.
+var bcryptResults = []string{"match", "mismatch"}
+
+// AuthOutcomes are the values of the outcome label of
+// rgrid_auth_outcomes_total: success, or the code of every error the Auth
+// middleware can answer with.
+var AuthOutcomes = []string{
+	"success",
+	string(common.CodeMissingAPIKey),
+	string(common.CodeInvalidAPIKey),
+	string(common.CodeRevokedAPIKey),
+	string(common.CodeAccountSuspended),
+	string(common.CodeInvalidRequest),
+	string(common.CodeServiceUnavailable),
+	string(common.CodeInternal),
 }
 
 // RegisterDB exports the pool statistics of db (sql.DBStats) as gauges and

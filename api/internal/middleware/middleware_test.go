@@ -262,3 +262,53 @@ func TestMethodLabel(t *testing.T) {
 	assert.Equal(t, "GET", methodLabel("GET"))
 	assert.Equal(t, "OTHER", methodLabel("BREW"))
 }
+
+// TestMetricsStartAtZero: a scrape before any request already shows every
+// label value of the bcrypt and auth outcome counters, at 0.
+func TestMetricsStartAtZero(t *testing.T) {
+	m := NewMetrics()
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+		return rec.Body.String()
+	}
+	body := scrape()
+	for _, r := range []string{"match", "mismatch"} {
+		assert.Contains(t, body, `rgrid_bcrypt_verifications_total{result="`+r+`"} 0`+"\n")
+	}
+	for _, o := range []common.ErrorCode{"success", common.CodeMissingAPIKey, common.CodeInvalidAPIKey,
+		common.CodeRevokedAPIKey, common.CodeAccountSuspended, common.CodeInvalidRequest,
+		common.CodeServiceUnavailable, common.CodeInternal} {
+		assert.Contains(t, body, `rgrid_auth_outcomes_total{outcome="`+string(o)+`"} 0`+"\n")
+	}
+
+	// Every outcome the Auth middleware produces is one of them, so no
+	// series appears later that a scrape before could not see.
+	var logs bytes.Buffer
+	var e *echo.Echo
+	e, m = newTestEcho(t, &logs, fakeAuth{})
+	before := strings.Count(scrape(), "rgrid_auth_outcomes_total{")
+	for _, hdr := range [][]string{
+		{"Authorization", "Bearer " + goodKey},
+		{},
+		{"Authorization", "Basic x"},
+		{"Authorization", "Bearer sk_live_short"},
+		{"Authorization", "Bearer " + goodKey, "Authorization", "Bearer " + goodKey},
+	} {
+		serve(e, http.MethodPost, "/private", hdr...)
+	}
+	// The errors services.Authenticator returns map to known outcomes too.
+	for _, err := range []error{
+		common.Errorf(common.CodeRevokedAPIKey, "x"), common.Errorf(common.CodeAccountSuspended, "x"),
+		common.Errorf(common.CodeServiceUnavailable, "x"), errors.New("bug"),
+	} {
+		assert.Contains(t, AuthOutcomes, outcome(err))
+	}
+	body = scrape()
+	assert.Equal(t, before, strings.Count(body, "rgrid_auth_outcomes_total{"), "no new outcome series")
+	assert.Contains(t, body, `rgrid_auth_outcomes_total{outcome="success"} 1`+"\n")
+	assert.Contains(t, body, `rgrid_auth_outcomes_total{outcome="missing_api_key"} 2`+"\n")
+	assert.Contains(t, body, `rgrid_auth_outcomes_total{outcome="invalid_api_key"} 1`+"\n")
+	assert.Contains(t, body, `rgrid_auth_outcomes_total{outcome="invalid_request"} 1`+"\n")
+}

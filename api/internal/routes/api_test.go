@@ -326,6 +326,18 @@ func TestDocumentsAndMetrics(t *testing.T) {
 		assert.Contains(t, paths, p)
 	}
 
+	// Before any authentication the counters are already there, at 0.
+	first := string(a.do(t, http.MethodGet, "/metrics").Body)
+	for _, want := range []string{
+		`rgrid_bcrypt_verifications_total{result="match"} 0`,
+		`rgrid_bcrypt_verifications_total{result="mismatch"} 0`,
+		`rgrid_auth_outcomes_total{outcome="success"} 0`,
+		`rgrid_auth_outcomes_total{outcome="invalid_api_key"} 0`,
+		`rgrid_auth_outcomes_total{outcome="service_unavailable"} 0`,
+	} {
+		assert.Contains(t, first, want+"\n")
+	}
+
 	a.do(t, http.MethodGet, common.PathHealth)
 	a.do(t, http.MethodGet, "/nope")
 	m := string(a.do(t, http.MethodGet, "/metrics").Body)
