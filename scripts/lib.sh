@@ -70,12 +70,13 @@ go_install_cached() {
 	mkdir -p "$dir"
 	local tmp
 	tmp="$(mktemp -d "$dir/.build.XXXXXX")"
-	say "building $name $version (once per machine; cached in $dir)"
+	say "building $name $version (once per machine; cached in $dir; log in $dir/build.log)"
 	local start=$SECONDS
 	# GOWORK=off and a neutral folder: tool builds must not touch the project's modules.
-	if ! (cd "$tmp" && GOWORK=off GOBIN="$tmp" go install "$pkg@$version") >&2; then
+	if ! (cd "$tmp" && GOWORK=off GOBIN="$tmp" go install "$pkg@$version") >"$dir/build.log" 2>&1; then
 		rm -rf "$tmp"
-		die "could not build $name $version (go install $pkg@$version)"
+		tail -n 20 "$dir/build.log" | sed 's/^/    /' >&2
+		die "could not build $name $version (go install $pkg@$version; full log: $dir/build.log)"
 	fi
 	mv -f "$tmp/$name" "$bin"
 	rm -rf "$tmp"
