@@ -23,8 +23,10 @@ help: ## Show this list
 setup: deps tools hooks services-up ## Download modules, install pinned tools and the pre-commit hook, start services
 	@echo "setup done: try 'make test' and 'make lint'"
 
-deps: ## Download the dependencies of every module (go mod download)
-	@for m in $(MODULES); do echo "==> go mod download ($$m)"; (cd $$m && go mod download); done
+# `go list -deps -test` downloads exactly what building and testing needs; `go mod download`
+# would also record checksums of the whole module graph in go.work.sum, dirtying the clone.
+deps: ## Download the dependencies of every module (what its packages and tests need)
+	@for m in $(MODULES); do echo "==> download dependencies ($$m)"; (cd $$m && go list -deps -test ./... >/dev/null); done
 
 tools: ## Install pinned golangci-lint into .tools/bin (cached in ~/.cache/rgrid)
 	@scripts/tools.sh
