@@ -360,7 +360,9 @@ docker_down() {
 
 cmd_up() {
 	mkdir -p "$SERVICES_DIR"
-	case "$(mode)" in
+	local m
+	m="$(mode)" # a plain assignment, so a failure inside mode() stops the script
+	case "$m" in
 	docker) docker_up ;;
 	native)
 		echo native >"$SERVICES_DIR/mode"
