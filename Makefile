@@ -32,7 +32,7 @@ tools: ## Install pinned golangci-lint into .tools/bin (cached in ~/.cache/rgrid
 	@scripts/tools.sh
 
 hooks: ## Use the committed .githooks/ (pre-commit: gofmt, go vet, golangci-lint on staged Go files)
-	@if [ "$${CI:-}" = "true" ]; then echo "CI: git hooks not installed"; \
+	@if [ "$${CI:-}" = "true" ] || [ "$${CI:-}" = "1" ]; then echo "CI: git hooks not installed"; \
 	else git config core.hooksPath .githooks && echo "pre-commit hook active (git config core.hooksPath .githooks)"; fi
 
 services-up: ## Start (or find) PostgreSQL and MinIO and wait until they answer
