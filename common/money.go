@@ -11,10 +11,12 @@ const MicrosPerEuro = 1_000_000
 func FormatEuros(micros int64) string {
 	sign := ""
 	// Work in uint64 so the most negative int64 does not overflow.
-	abs := uint64(micros)
+	var abs uint64
 	if micros < 0 {
 		sign = "-"
 		abs = uint64(-(micros + 1)) + 1 //nolint:gosec // -(micros+1) >= 0 here, so the conversion is exact
+	} else {
+		abs = uint64(micros) //nolint:gosec // micros >= 0 here, so the conversion is exact
 	}
 	cents := (abs + 5_000) / 10_000
 	if cents == 0 {

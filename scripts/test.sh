@@ -5,7 +5,8 @@
 #   scripts/test.sh [module...]      default: every module in go.work
 #
 # Settings: RGRID_TEST_TIMEOUT (per `go test`, default 10m), RGRID_COVERAGE_MIN (default 80),
-# GOTESTFLAGS (extra flags for `go test`, e.g. "-run TestFoo -v").
+# GOTESTFLAGS (extra flags for `go test`, e.g. "-run TestFoo -v"), FUZZTIME (the short fuzz run
+# of every fuzz target after the tests, default 10s each; 0 skips it outside CI, for quick local runs).
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -48,6 +49,26 @@ say "all tests ran in $((SECONDS - start_all))s"
 
 cover_rc=0
 "$ROOT/scripts/coverage.sh" "$COVER_DIR" "${modules[@]}" || cover_rc=$?
+
+# A short run of every fuzz target (tests/fuzz.sh fails if a required target is missing).
+# Only on a full run: a run limited to some modules or tests is a developer's quick check.
+# In CI it always runs.
+fuzz_wanted=false
+if [[ "${CI:-}" == "true" ]]; then
+	fuzz_wanted=true
+elif ((${#@} == 0)) && [[ -z "${GOTESTFLAGS:-}" && "${FUZZTIME:-10s}" != "0" ]]; then
+	fuzz_wanted=true
+fi
+[[ "${FUZZTIME:-}" == "0" ]] && FUZZTIME=10s
+if $fuzz_wanted; then
+	say "short fuzz run (FUZZTIME=${FUZZTIME:-10s} per target)"
+	if FUZZTIME="${FUZZTIME:-10s}" bash "$ROOT/tests/fuzz.sh"; then
+		ok "fuzz targets found nothing"
+	else
+		warn "fuzz FAILED"
+		failed+=("fuzz")
+	fi
+fi
 
 if ((${#failed[@]})); then
 	die "tests failed in: ${failed[*]}"

@@ -407,7 +407,7 @@ func TestServerFailures(t *testing.T) {
 	}{
 		{"502 HTML", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(502)
+			w.WriteHeader(http.StatusBadGateway)
 			_, _ = w.Write([]byte("<html><h1>502 Bad Gateway</h1></html>"))
 		}, "answered 502 Bad Gateway (not an RGrid API?)"},
 		{"200 malformed JSON", func(w http.ResponseWriter, _ *http.Request) {
@@ -415,7 +415,7 @@ func TestServerFailures(t *testing.T) {
 		}, "not with JSON the CLI can read"},
 		{"503 with Retry-After", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Retry-After", "5")
-			w.WriteHeader(503)
+			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte(`{"error_code":"service_unavailable","message":"database unavailable","details":null}`))
 		}, "temporarily unavailable"},
 		{"timeout", func(_ http.ResponseWriter, r *http.Request) {
