@@ -41,7 +41,7 @@ type apiKeyRow struct {
 func (apiKeyRow) TableName() string { return "api_keys" }
 
 // keyAccountRow is an api_keys row joined with its account
-// (FindAPIKeyByLookupHash); keyAccountColumns selects into it.
+// (FindAPIKeyByLookupHash); keyAccountColumns selects its fields, in order.
 type keyAccountRow struct {
 	ID                          int64
 	KeyHash                     string

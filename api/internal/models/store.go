@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -20,11 +21,13 @@ const touchBatch = 500
 // database; Store never creates or alters tables.
 type Store struct {
 	db *gorm.DB
+	// findKeyQuery is the SQL of FindAPIKeyByLookupHash in db's dialect.
+	findKeyQuery string
 }
 
 // NewStore returns a Store on db (from database.DB.Gorm).
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db}
+	return &Store{db: db, findKeyQuery: findKeyQuery(db.Name())}
 }
 
 // CreateAccount inserts a and returns it as stored. Empty Status becomes
@@ -124,22 +127,38 @@ func (s *Store) RevokeAPIKey(ctx context.Context, id int64, at time.Time) (APIKe
 
 // FindAPIKeyByLookupHash returns the key with that lookup hash and its
 // account, read together in one indexed query, or ErrNotFound.
+//
+// This runs on every authenticated request, so it skips GORM's query
+// builder, callbacks and reflection-based scanning (about a third of the
+// server's CPU per verified validate when it went through them): one fixed,
+// parameterised statement on GORM's connection pool, scanned straight into
+// the row. pgx prepares it once per connection and reuses it.
 func (s *Store) FindAPIKeyByLookupHash(ctx context.Context, lookupHash string) (APIKey, Account, error) {
-	var rows []keyAccountRow
-	err := s.db.WithContext(ctx).
-		Table("api_keys AS k").
-		Select(keyAccountColumns).
-		Joins("JOIN accounts AS a ON a.id = k.account_id").
-		Where("k.lookup_hash = ?", lookupHash).
-		Limit(1).
-		Scan(&rows).Error
-	if err != nil {
+	var r keyAccountRow
+	err := s.db.Statement.ConnPool.QueryRowContext(ctx, s.findKeyQuery, lookupHash).Scan(
+		&r.ID, &r.KeyHash, &r.LookupHash, &r.KeyHint, &r.AccountID, &r.Name,
+		&r.CreatedAt, &r.LastUsedAt, &r.RevokedAt,
+		&r.AccountEmail, &r.AccountCreatedAt, &r.AccountUpdatedAt,
+		&r.AccountCreditsBalanceMicros, &r.AccountStatus)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return APIKey{}, Account{}, fmt.Errorf("find api key by lookup hash: %w", ErrNotFound)
+	case err != nil:
 		return APIKey{}, Account{}, fmt.Errorf("find api key by lookup hash: %w", translate(err))
 	}
-	if len(rows) == 0 {
-		return APIKey{}, Account{}, fmt.Errorf("find api key by lookup hash: %w", ErrNotFound)
+	return r.toAPIKey(), r.toAccount(), nil
+}
+
+// findKeyQuery is the lookup of FindAPIKeyByLookupHash with the placeholder
+// of the dialect (GORM's name for it: "postgres" or "sqlite").
+func findKeyQuery(dialect string) string {
+	param := "?"
+	if dialect == "postgres" {
+		param = "$1"
 	}
-	return rows[0].toAPIKey(), rows[0].toAccount(), nil
+	return "SELECT " + keyAccountColumns +
+		" FROM api_keys AS k JOIN accounts AS a ON a.id = k.account_id" +
+		" WHERE k.lookup_hash = " + param + " LIMIT 1"
 }
 
 // TouchAPIKeys sets last_used_at of each key id to its time, in one
