@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,25 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	auth     *prometheus.CounterVec
 	bcrypt   *prometheus.CounterVec
+
+	// The children of the vectors above, looked up once: WithLabelValues
+	// hashes the label values and takes the vector's lock on every call.
+	byRequest     sync.Map // requestLabels -> *requestSeries
+	authByOutcome map[string]prometheus.Counter
+	bcryptMatch   prometheus.Counter
+	bcryptMiss    prometheus.Counter
+}
+
+// requestLabels are the label values of the per-request metrics.
+type requestLabels struct {
+	route, method string
+	status        int
+}
+
+// requestSeries are the per-request metric children of one requestLabels.
+type requestSeries struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
 }
 
 // NewMetrics creates and registers the collectors, plus the Go runtime and
@@ -52,18 +72,14 @@ func NewMetrics() *Metrics {
 	// Expose every label value of the counters at zero from the start, so
 	// a scrape sees them before the first authentication or bcrypt, and
 	// rate() and increase() see a counter's first increment.
-	for _, r := range bcryptResults {
-		m.bcrypt.WithLabelValues(r)
-	}
+	m.bcryptMatch = m.bcrypt.WithLabelValues("match")
+	m.bcryptMiss = m.bcrypt.WithLabelValues("mismatch")
+	m.authByOutcome = make(map[string]prometheus.Counter, len(AuthOutcomes))
 	for _, o := range AuthOutcomes {
-		m.auth.WithLabelValues(o)
+		m.authByOutcome[o] = m.auth.WithLabelValues(o)
 	}
 	return m
 }
-
-// bcryptResults are the values of the result label of
-// rgrid_bcrypt_verifications_total.
-var bcryptResults = []string{"match", "mismatch"}
 
 // AuthOutcomes are the values of the outcome label of
 // rgrid_auth_outcomes_total: success, or the code of every error the Auth
@@ -92,25 +108,42 @@ func (m *Metrics) Handler() http.Handler {
 
 // ObserveBcrypt counts one bcrypt comparison.
 func (m *Metrics) ObserveBcrypt(match bool) {
-	r := "mismatch"
 	if match {
-		r = "match"
+		m.bcryptMatch.Inc()
+		return
 	}
-	m.bcrypt.WithLabelValues(r).Inc()
+	m.bcryptMiss.Inc()
 }
 
 // BcryptCount returns how many bcrypt comparisons ran (for tests and logs).
 func (m *Metrics) BcryptCount() float64 {
-	return counterValue(m.bcrypt.WithLabelValues("match")) + counterValue(m.bcrypt.WithLabelValues("mismatch"))
+	return counterValue(m.bcryptMatch) + counterValue(m.bcryptMiss)
 }
 
-func (m *Metrics) observeAuth(outcome string) { m.auth.WithLabelValues(outcome).Inc() }
+func (m *Metrics) observeAuth(outcome string) {
+	if c, ok := m.authByOutcome[outcome]; ok {
+		c.Inc()
+		return
+	}
+	m.auth.WithLabelValues(outcome).Inc()
+}
 
+// observeRequest counts one request and its duration. The label sets are
+// bounded (route templates, standard methods, HTTP statuses), so the cache
+// of their children is too.
 func (m *Metrics) observeRequest(route, method string, status int, d time.Duration) {
-	method = methodLabel(method)
-	s := strconv.Itoa(status)
-	m.requests.WithLabelValues(route, method, s).Inc()
-	m.duration.WithLabelValues(route, method, s).Observe(d.Seconds())
+	l := requestLabels{route: route, method: methodLabel(method), status: status}
+	v, ok := m.byRequest.Load(l)
+	if !ok {
+		s := strconv.Itoa(status)
+		v, _ = m.byRequest.LoadOrStore(l, &requestSeries{
+			count:    m.requests.WithLabelValues(l.route, l.method, s),
+			duration: m.duration.WithLabelValues(l.route, l.method, s),
+		})
+	}
+	rs := v.(*requestSeries)
+	rs.count.Inc()
+	rs.duration.Observe(d.Seconds())
 }
 
 // methodLabel keeps the method label to the standard methods.
