@@ -153,6 +153,16 @@ func (b *bucketKeeper) Ping(ctx context.Context) error {
 	return b.objectStore.Ping(ctx)
 }
 
+// ConnectionsClosed passes the store's count on, so the health check drops
+// its cached storage status when a storage connection closes
+// (services.ConnectionWatcher); 0 if the store does not count.
+func (b *bucketKeeper) ConnectionsClosed() uint64 {
+	if w, ok := b.objectStore.(services.ConnectionWatcher); ok {
+		return w.ConnectionsClosed()
+	}
+	return 0
+}
+
 // connectStorage sets up the object store. Storage trouble never stops the
 // server: it logs a warning and /health reports degraded.
 func connectStorage(ctx context.Context, cfg config.Storage, logger *slog.Logger) objectStore {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/rgrid/rgrid/api/internal/config"
+	"github.com/rgrid/rgrid/api/internal/services"
 	"github.com/rgrid/rgrid/api/internal/storage"
 )
 
@@ -17,7 +18,11 @@ type objectStore interface {
 	EnsureBucket(ctx context.Context) error
 }
 
-var _ objectStore = (*storage.Client)(nil)
+var (
+	_ objectStore                = (*storage.Client)(nil)
+	_ services.ConnectionWatcher = (*storage.Client)(nil)
+	_ services.ConnectionWatcher = (*bucketKeeper)(nil)
+)
 
 // embeddedStorage is a running embedded S3 server (dev mode).
 type embeddedStorage interface {

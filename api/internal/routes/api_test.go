@@ -15,6 +15,7 @@ import (
 
 	"github.com/rgrid/rgrid/api/internal/middleware"
 	"github.com/rgrid/rgrid/api/internal/models"
+	"github.com/rgrid/rgrid/api/internal/services"
 	"github.com/rgrid/rgrid/common"
 )
 
@@ -201,7 +202,11 @@ func TestStorageDown(t *testing.T) {
 	assert.Equal(t, "healthy", h.json(t)["status"])
 
 	a.S3Proxy.Stop()
-	h = a.do(t, http.MethodGet, common.PathHealth)
+	// The storage result is reused for up to services.DefaultStorageStatusTTL.
+	require.Eventually(t, func() bool {
+		h = a.do(t, http.MethodGet, common.PathHealth)
+		return h.json(t)["status"] == "degraded"
+	}, 3*services.DefaultStorageStatusTTL, 50*time.Millisecond)
 	require.Equal(t, 200, h.Status)
 	assert.Equal(t, map[string]any{"status": "degraded", "database": "connected", "storage": "disconnected", "version": common.Version}, h.json(t))
 	assert.Equal(t, 200, a.validate(t, bearer(k.Plaintext)).Status, "auth is unaffected")

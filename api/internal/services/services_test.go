@@ -389,4 +389,86 @@ func TestHealth(t *testing.T) {
 		})
 	}
 	assert.Equal(t, DefaultHealthTimeout, NewHealth(up, up, 0).timeout)
+	assert.Equal(t, DefaultStorageStatusTTL, NewHealth(up, up, 0).storageTTL)
 }
+
+// TestHealthStorageStatusTTL: the database is pinged on every check, the
+// storage at most once per TTL; an outage of either shows within that.
+func TestHealthStorageStatusTTL(t *testing.T) {
+	var dbPings, stPings atomic.Int32
+	var dbDown, stDown atomic.Bool
+	db := pingFunc(func(context.Context) error {
+		dbPings.Add(1)
+		if dbDown.Load() {
+			return errDown
+		}
+		return nil
+	})
+	st := pingFunc(func(context.Context) error {
+		stPings.Add(1)
+		if stDown.Load() {
+			return errDown
+		}
+		return nil
+	})
+	now := time.Unix(1_000_000, 0)
+	h := NewHealth(db, st, time.Second, WithStorageStatusTTL(time.Second))
+	h.now = func() time.Time { return now }
+	ctx := context.Background()
+
+	assert.Equal(t, common.HealthHealthy, h.Check(ctx).Status)
+	assert.EqualValues(t, 1, dbPings.Load())
+	assert.EqualValues(t, 1, stPings.Load())
+
+	// Within the TTL: the database is pinged again, the storage is not.
+	stDown.Store(true)
+	now = now.Add(999 * time.Millisecond)
+	assert.Equal(t, common.HealthHealthy, h.Check(ctx).Status, "storage result reused")
+	assert.EqualValues(t, 2, dbPings.Load())
+	assert.EqualValues(t, 1, stPings.Load())
+	dbDown.Store(true)
+	assert.Equal(t, common.HealthUnhealthy, h.Check(ctx).Status, "a database outage shows at once")
+	dbDown.Store(false)
+
+	// Past the TTL: storage checked again, and its failure is reused too.
+	now = now.Add(time.Millisecond)
+	r := h.Check(ctx)
+	assert.Equal(t, common.HealthDegraded, r.Status)
+	assert.Equal(t, common.ServiceDisconnected, r.Storage)
+	assert.EqualValues(t, 2, stPings.Load())
+	stDown.Store(false)
+	now = now.Add(500 * time.Millisecond)
+	assert.Equal(t, common.HealthDegraded, h.Check(ctx).Status)
+	assert.EqualValues(t, 2, stPings.Load())
+	now = now.Add(500 * time.Millisecond)
+	assert.Equal(t, common.HealthHealthy, h.Check(ctx).Status, "recovery shows after the TTL")
+	assert.EqualValues(t, 3, stPings.Load())
+
+	// A storage connection closing drops the cached result at once.
+	w := &watchedPinger{Pinger: st}
+	hw := NewHealth(db, w, time.Second, WithStorageStatusTTL(time.Hour))
+	before := stPings.Load()
+	assert.Equal(t, common.HealthHealthy, hw.Check(ctx).Status)
+	stDown.Store(true)
+	assert.Equal(t, common.HealthHealthy, hw.Check(ctx).Status, "cached")
+	assert.Equal(t, before+1, stPings.Load())
+	w.closed.Add(1) // the storage server went away: its connections closed
+	assert.Equal(t, common.HealthDegraded, hw.Check(ctx).Status, "checked again at once")
+	assert.Equal(t, before+2, stPings.Load())
+	stDown.Store(false)
+
+	// TTL 0: storage checked every time.
+	h0 := NewHealth(db, st, time.Second, WithStorageStatusTTL(0))
+	before = stPings.Load()
+	h0.Check(ctx)
+	h0.Check(ctx)
+	assert.Equal(t, before+2, stPings.Load())
+}
+
+// watchedPinger is a storage Pinger that counts closed connections.
+type watchedPinger struct {
+	Pinger
+	closed atomic.Uint64
+}
+
+func (w *watchedPinger) ConnectionsClosed() uint64 { return w.closed.Load() }

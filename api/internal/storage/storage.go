@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,6 +53,7 @@ type Client struct {
 	region      string
 	endpoint    string // URL, safe to show
 	pingTimeout time.Duration
+	connsClosed *atomic.Uint64
 }
 
 // New returns a client for cfg. It does not contact the server, so it
@@ -76,9 +78,17 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.PingTimeout <= 0 {
 		cfg.PingTimeout = DefaultPingTimeout
 	}
+	connsClosed := new(atomic.Uint64)
+	dialer := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	httpClient := &http.Client{Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &countedConn{Conn: c, closed: connsClosed}, nil
+		},
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: headerTimeout,
 		ExpectContinueTimeout: time.Second,
@@ -98,7 +108,30 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 		RetryMaxAttempts:           3,
 	})
-	return &Client{s3: client, bucket: cfg.Bucket, region: cfg.Region, endpoint: endpoint, pingTimeout: cfg.PingTimeout}, nil
+	return &Client{s3: client, bucket: cfg.Bucket, region: cfg.Region, endpoint: endpoint,
+		pingTimeout: cfg.PingTimeout, connsClosed: connsClosed}, nil
+}
+
+// ConnectionsClosed counts the connections to the storage server that have
+// closed so far, for whatever reason: the server went away or closed an
+// idle one, or this client dropped one. An idle keep-alive connection is
+// closed as soon as the server's end goes (net/http watches it), so a change
+// of this count is the first sign that the server may be gone; the health
+// check uses it to drop a cached "connected".
+func (c *Client) ConnectionsClosed() uint64 { return c.connsClosed.Load() }
+
+// countedConn counts its own Close (once) in closed.
+type countedConn struct {
+	net.Conn
+	closed *atomic.Uint64
+	done   atomic.Bool
+}
+
+func (c *countedConn) Close() error {
+	if c.done.CompareAndSwap(false, true) {
+		c.closed.Add(1)
+	}
+	return c.Conn.Close()
 }
 
 // endpointURL turns host:port (or a URL) into the base URL of the server.

@@ -270,3 +270,26 @@ func TestEmbeddedBadPlaces(t *testing.T) {
 func writeFile(path string) error {
 	return os.WriteFile(path, []byte("not a database, just some bytes to be larger than nothing"), 0o600)
 }
+
+// TestConnectionsClosedSeesServerGo: when the server stops, the client's
+// idle keep-alive connection closes without any request being made, and
+// ConnectionsClosed counts it (the health check relies on this to drop a
+// cached "connected" at once).
+func TestConnectionsClosedSeesServerGo(t *testing.T) {
+	ctx := context.Background()
+	e, err := StartEmbedded(ctx, t.TempDir(), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = e.Close() })
+	c, err := New(ctx, e.Config("rgrid-conns"))
+	require.NoError(t, err)
+	require.NoError(t, c.EnsureBucket(ctx))
+	for range 3 {
+		require.NoError(t, c.Ping(ctx))
+	}
+	assert.Zero(t, c.ConnectionsClosed(), "a healthy server keeps its keep-alive connection")
+
+	require.NoError(t, e.Close())
+	require.Eventually(t, func() bool { return c.ConnectionsClosed() > 0 },
+		2*time.Second, time.Millisecond, "the idle connection closed with the server")
+	assert.Error(t, c.Ping(ctx))
+}
