@@ -28,19 +28,25 @@ var (
 // It checks the shape only, never whether the key exists, so the CLI can
 // reject a mistyped key before any network call and the server can reject
 // garbage before spending a bcrypt comparison on it.
+//
+// The checks run in the order that names the real problem: empty, then the
+// prefix, then the characters (a space or line break pasted into a key also
+// changes its length, but "wrong length" would hide the cause), then the
+// length.
 func ValidateAPIKeyFormat(key string) error {
 	switch {
 	case key == "":
 		return ErrAPIKeyEmpty
 	case !strings.HasPrefix(key, APIKeyPrefix):
 		return ErrAPIKeyPrefix
-	case len(key) != APIKeyLength:
-		return ErrAPIKeyLength
 	}
 	for i := len(APIKeyPrefix); i < len(key); i++ {
 		if !isAlphanumeric(key[i]) {
 			return ErrAPIKeyCharacter
 		}
+	}
+	if len(key) != APIKeyLength {
+		return ErrAPIKeyLength
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 // ErrorCode is the machine-readable code carried by every error response.
 type ErrorCode string
 
-// The error codes of the RGrid HTTP API (DESIGN.md section 3).
+// The error codes of the RGrid HTTP API (docs/design/DESIGN.md section 3).
 const (
 	CodeMissingAPIKey      ErrorCode = "missing_api_key"
 	CodeInvalidAPIKey      ErrorCode = "invalid_api_key"
