@@ -56,6 +56,19 @@ func runDev(ctx context.Context, e *env, dataDir, addr string, newKey bool) erro
 	if err != nil {
 		return usagef("RGRID_LOG_LEVEL: %v", err)
 	}
+	// Bind first: on a busy port nothing is created (the dev account and
+	// its key would otherwise be made and never shown).
+	next := nextPort(addr)
+	ln, err := listen(ctx, addr, fmt.Sprintf("start on another port: --addr %s (make dev ARGS=\"--addr %s\")", next, next))
+	if err != nil {
+		return err
+	}
+	closeLn := true
+	defer func() {
+		if closeLn {
+			_ = ln.Close()
+		}
+	}()
 	dir, err := filepath.Abs(dataDir)
 	if err != nil {
 		return fmt.Errorf("data folder %s: %w", dataDir, err)
@@ -100,7 +113,8 @@ func runDev(ctx context.Context, e *env, dataDir, addr string, newKey bool) erro
 		s.shutdownServices()
 		return err
 	}
-	return s.run(ctx, func(bound string) {
+	closeLn = false // s.run owns it now
+	return s.run(ctx, ln, func(bound string) {
 		printBanner(e, dir, bound, acctID, key)
 	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -75,4 +76,35 @@ func TestDevMode(t *testing.T) {
 	r := e.run(t, "dev", "--data-dir", dir, "--addr", "127.0.0.1:0")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "damaged")
+}
+
+// TestDevPortBusy: on a busy port dev mode fails before it touches the data
+// folder, naming the flag that fixes it; so the first successful start still
+// mints and shows the key.
+func TestDevPortBusy(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer func() { _ = busy.Close() }()
+	addr := busy.Addr().String()
+
+	dir := filepath.Join(t.TempDir(), "dev")
+	e := cmdEnv{}
+	r := e.run(t, "dev", "--data-dir", dir, "--addr", addr)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "already in use")
+	assert.Contains(t, r.stderr, "--addr 127.0.0.1:")
+	assert.Contains(t, r.stderr, `make dev ARGS="--addr 127.0.0.1:`)
+	_, err = os.Stat(dir)
+	assert.ErrorIs(t, err, os.ErrNotExist, "nothing created in the data folder")
+
+	_, _, stop := e.startCommand(t, "dev", "--data-dir", dir, "--addr", "127.0.0.1:0")
+	res := stop()
+	require.Equal(t, 0, res.code, res.stderr)
+	assert.NotEmpty(t, keyRE.FindString(res.stdout), "the first start that binds still shows the key:\n%s", res.stdout)
+}
+
+func TestNextPort(t *testing.T) {
+	assert.Equal(t, "127.0.0.1:8001", nextPort("127.0.0.1:8000"))
+	assert.Equal(t, "[::1]:9001", nextPort("[::1]:9000"))
+	assert.Equal(t, "localhost:8001", nextPort("localhost:0"))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -287,6 +290,29 @@ func TestServeCannotListen(t *testing.T) {
 	r := e.run(t, "serve")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "cannot listen on 203.0.113.1:80")
+}
+
+// TestServePortBusy: serve binds before it touches the database or the
+// storage, so a busy port migrates nothing and creates no bucket, and the
+// error names RGRID_HTTP_ADDR.
+func TestServePortBusy(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer func() { _ = busy.Close() }()
+
+	e := newServeEnv(t)
+	b := testenv.NewBucket(t)
+	e["MINIO_BUCKET"] = b.Bucket + "-new"
+	e["RGRID_HTTP_ADDR"] = busy.Addr().String()
+	r := e.run(t, "serve", "--migrate")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "already in use")
+	assert.Contains(t, r.stderr, "RGRID_HTTP_ADDR")
+	assert.Contains(t, e.ok(t, "migrate", "version"), "version 0 of 1", "nothing migrated")
+	_, err = b.Client().HeadBucket(context.Background(), &s3.HeadBucketInput{Bucket: aws.String(e["MINIO_BUCKET"])})
+	var apiErr interface{ ErrorCode() string }
+	require.ErrorAs(t, err, &apiErr, "no bucket created")
+	assert.Equal(t, "NotFound", apiErr.ErrorCode(), "no bucket created")
 }
 
 func TestSQLiteURL(t *testing.T) {

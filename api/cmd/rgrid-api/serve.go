@@ -28,12 +28,22 @@ func serveCommand(e *env) *cli.Command {
 			logger := middleware.NewLogger(e.stdout, cfg.LogLevel, "api")
 			logger.Info("starting rgrid-api", "version", common.Version, "config", cfg)
 
+			// Bind first: a busy port must fail before the database is
+			// migrated or the bucket created.
+			ln, err := listen(c.Context, cfg.HTTPAddr,
+				fmt.Sprintf("set RGRID_HTTP_ADDR to another address (for example RGRID_HTTP_ADDR=%s)", nextPort(cfg.HTTPAddr)))
+			if err != nil {
+				logger.Error("cannot start: cannot listen", "addr", cfg.HTTPAddr, "error", err)
+				return err
+			}
 			db, err := openDatabase(c.Context, cfg.DatabaseURL, cfg, logger)
 			if err != nil {
+				_ = ln.Close()
 				logger.Error("cannot start: database unavailable", "error", err)
 				return err
 			}
 			if err := checkOrMigrate(c.Context, db, c.Bool("migrate")); err != nil {
+				_ = ln.Close()
 				_ = db.Close()
 				logger.Error("cannot start: database schema", "error", err)
 				return err
@@ -41,10 +51,11 @@ func serveCommand(e *env) *cli.Command {
 			st := connectStorage(c.Context, cfg.Storage, logger)
 			s, err := newServer(cfg, logger, db, st)
 			if err != nil {
+				_ = ln.Close()
 				_ = db.Close()
 				return fmt.Errorf("cannot start: %w", err)
 			}
-			return s.run(c.Context, nil)
+			return s.run(c.Context, ln, nil)
 		},
 	})
 }

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/rgrid/rgrid/api/internal/config"
@@ -73,11 +75,42 @@ func newServer(cfg config.Config, logger *slog.Logger, db *database.DB, st objec
 	return s, nil
 }
 
-// run serves until ctx ends, then shuts down gracefully: stop accepting,
-// drain in-flight requests (bounded by the shutdown timeout), flush
-// last_used_at and close the database. onListening, if set, is called with
-// the bound address once the server accepts connections.
-func (s *server) run(ctx context.Context, onListening func(addr string)) error {
+// listen binds the HTTP address. The commands call it before they touch the
+// database, a data folder or the object storage, so a busy port changes
+// nothing (no dev account or key created and never shown, no bucket made).
+// fix says how to pick another address, for the port-in-use error.
+func listen(ctx context.Context, addr, fix string) (net.Listener, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: the address is already in use (another rgrid-api?); stop what uses it or %s", addr, fix)
+	}
+	return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+}
+
+// nextPort suggests addr with the port after its own (127.0.0.1:8000 ->
+// 127.0.0.1:8001), for the port-in-use hint.
+func nextPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "127.0.0.1:8001"
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n <= 0 || n >= 65535 {
+		n = 8000
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n+1))
+}
+
+// run serves on ln (from listen) until ctx ends, then shuts down
+// gracefully: stop accepting, drain in-flight requests (bounded by the
+// shutdown timeout), flush last_used_at and close the database. onListening,
+// if set, is called with the bound address once the server accepts
+// connections.
+func (s *server) run(ctx context.Context, ln net.Listener, onListening func(addr string)) error {
 	srv := &http.Server{
 		Addr:              s.cfg.HTTPAddr,
 		Handler:           s.handler,
@@ -88,12 +121,6 @@ func (s *server) run(ctx context.Context, onListening func(addr string)) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.cfg.HTTPAddr)
-	if err != nil {
-		s.shutdownServices()
-		return fmt.Errorf("cannot listen on %s: %w", s.cfg.HTTPAddr, err)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
