@@ -25,13 +25,15 @@ import (
 // UserAgent is sent with every request.
 const UserAgent = "rgrid-cli/" + common.Version
 
-// Default timeouts. The overall timeout bounds a whole request including
-// reading the body; the others bound its phases.
+// Default timeouts. DefaultTimeout bounds a whole request, from dialling to
+// reading the body; it is the one limit on waiting for the server's answer,
+// so the "did not answer in time" message can name it truthfully. Opening
+// the connection and the TLS handshake have their own, shorter limits (never
+// longer than the overall one), reported by their own messages.
 const (
-	DefaultTimeout        = 30 * time.Second
+	DefaultTimeout        = 20 * time.Second
 	DefaultConnectTimeout = 5 * time.Second
 	DefaultTLSTimeout     = 5 * time.Second
-	DefaultHeaderTimeout  = 20 * time.Second
 	maxBody               = 1 << 20
 )
 
@@ -48,7 +50,9 @@ type Options struct {
 	// AllowInsecureHTTP permits sending the key over plain http:// to a host
 	// that is not this machine.
 	AllowInsecureHTTP bool
-	// Timeout bounds each request; zero means DefaultTimeout.
+	// Timeout bounds each request; zero means DefaultTimeout. The connect
+	// and TLS handshake limits are DefaultConnectTimeout and
+	// DefaultTLSTimeout, or Timeout when that is shorter.
 	Timeout time.Duration
 	// Transport replaces the default transport (tests).
 	Transport http.RoundTripper
@@ -59,6 +63,10 @@ type Client struct {
 	base *url.URL
 	key  string
 	hc   *http.Client
+	// connectTimeout and tlsTimeout are the phase limits of the default
+	// transport, named in the messages when one of them runs out.
+	connectTimeout time.Duration
+	tlsTimeout     time.Duration
 }
 
 // New checks the options and returns a client. It refuses (with an *Error
@@ -77,13 +85,15 @@ func New(opts Options) (*Client, error) {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
+	connectTimeout, tlsTimeout := min(DefaultConnectTimeout, timeout), min(DefaultTLSTimeout, timeout)
 	tr := opts.Transport
 	if tr == nil {
 		tr = &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: DefaultConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   DefaultTLSTimeout,
-			ResponseHeaderTimeout: DefaultHeaderTimeout,
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout: tlsTimeout,
+			// No ResponseHeaderTimeout: the overall timeout is the only
+			// limit on waiting for the answer.
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       30 * time.Second,
 			MaxIdleConns:          4,
@@ -92,8 +102,10 @@ func New(opts Options) (*Client, error) {
 		}
 	}
 	return &Client{
-		base: base,
-		key:  opts.APIKey,
+		base:           base,
+		key:            opts.APIKey,
+		connectTimeout: connectTimeout,
+		tlsTimeout:     tlsTimeout,
 		hc: &http.Client{
 			Transport: tr,
 			Timeout:   timeout,
@@ -106,6 +118,10 @@ func New(opts Options) (*Client, error) {
 
 // BaseURL returns the API address the client talks to.
 func (c *Client) BaseURL() string { return c.base.String() }
+
+// Timeout returns the limit on one whole request, the value the "did not
+// answer in time" message names.
+func (c *Client) Timeout() time.Duration { return c.hc.Timeout }
 
 // ValidateKey calls POST /api/v1/auth/validate with the client's key and
 // returns the account it belongs to. API errors come back as an *Error of
@@ -186,6 +202,15 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
+		var oe *net.OpError
+		switch {
+		case errors.As(err, &oe) && oe.Op == "dial":
+			return &Error{Kind: KindUnreachable, URL: c.BaseURL(), Err: err, msg: fmt.Sprintf(
+				"could not reach the RGrid API at %s: is it running? (no connection within %s)", c.BaseURL(), c.connectTimeout)}
+		case strings.Contains(err.Error(), "TLS handshake timeout"):
+			return &Error{Kind: KindUnreachable, URL: c.BaseURL(), Err: err, msg: fmt.Sprintf(
+				"could not connect securely to the RGrid API at %s: the TLS handshake took longer than %s", c.BaseURL(), c.tlsTimeout)}
+		}
 		return &Error{Kind: KindTimeout, URL: c.BaseURL(), Err: err, msg: fmt.Sprintf(
 			"the RGrid API at %s did not answer in time (%s): is it overloaded, or behind a slow proxy?", c.BaseURL(), c.hc.Timeout)}
 	}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -167,6 +168,70 @@ func TestTimeout(t *testing.T) {
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Kind != KindTimeout || !strings.Contains(err.Error(), "did not answer in time (100ms)") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// timeoutErr is a net.Error that timed out, with the given text.
+type timeoutErr string
+
+func (e timeoutErr) Error() string { return string(e) }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+type failingTransport struct{ err error }
+
+func (f failingTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, f.err }
+
+// TestTimeoutMessagesNameTheLimitThatRanOut: the sentence names the limit
+// that actually applies, and the default transport has no phase limit on
+// waiting for the answer that is shorter than the one the message names.
+func TestTimeoutMessagesNameTheLimitThatRanOut(t *testing.T) {
+	c, err := New(Options{BaseURL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Timeout() != DefaultTimeout {
+		t.Fatalf("Timeout() = %s, want %s", c.Timeout(), DefaultTimeout)
+	}
+	tr, ok := c.hc.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("default transport is %T", c.hc.Transport)
+	}
+	if tr.ResponseHeaderTimeout != 0 && tr.ResponseHeaderTimeout < c.Timeout() {
+		t.Fatalf("the client gives up on the answer after %s but would say %s", tr.ResponseHeaderTimeout, c.Timeout())
+	}
+	if tr.TLSHandshakeTimeout != DefaultTLSTimeout {
+		t.Fatalf("TLS handshake timeout %s", tr.TLSHandshakeTimeout)
+	}
+
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		err     error
+		kind    Kind
+		want    string
+	}{
+		{"answer, default limit", 0, timeoutErr("context deadline exceeded (Client.Timeout exceeded while awaiting headers)"),
+			KindTimeout, "did not answer in time (" + DefaultTimeout.String() + ")"},
+		{"answer, configured limit", 7 * time.Second, timeoutErr("Client.Timeout exceeded"), KindTimeout, "did not answer in time (7s)"},
+		{"connect", 0, &net.OpError{Op: "dial", Net: "tcp", Err: timeoutErr("i/o timeout")},
+			KindUnreachable, "is it running? (no connection within " + DefaultConnectTimeout.String() + ")"},
+		{"connect, shorter overall limit", 2 * time.Second, &net.OpError{Op: "dial", Net: "tcp", Err: timeoutErr("i/o timeout")},
+			KindUnreachable, "(no connection within 2s)"},
+		{"tls", 0, timeoutErr("net/http: TLS handshake timeout"),
+			KindUnreachable, "the TLS handshake took longer than " + DefaultTLSTimeout.String()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newClient(t, "http://127.0.0.1:1", func(o *Options) {
+				o.Timeout = tt.timeout
+				o.Transport = failingTransport{tt.err}
+			}).ValidateKey(context.Background())
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Kind != tt.kind || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want kind %d with %q", err, tt.kind, tt.want)
+			}
+		})
 	}
 }
 
@@ -335,5 +400,40 @@ func TestErrorUnwrapAndCode(t *testing.T) {
 	e := &Error{Kind: KindUnreachable, Err: cause}
 	if !errors.Is(e, cause) || e.Code() != "" {
 		t.Fatal("Unwrap/Code wrong for transport errors")
+	}
+}
+
+type answerTransport struct {
+	status int
+	body   string
+}
+
+func (a answerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: a.status, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(a.body)), Request: r}, nil
+}
+
+// TestDevKeyHint: a rejected key on a server on this machine (rgrid-api
+// dev) also says how to get a dev key; elsewhere only the help URL is given.
+func TestDevKeyHint(t *testing.T) {
+	for _, code := range []string{"invalid_api_key", "revoked_api_key"} {
+		for url, loopback := range map[string]bool{
+			"http://127.0.0.1:8000": true, "http://localhost:8001": true, "http://[::1]:8000": true,
+			"https://api.rgrid.dev": false, "https://10.0.0.5": false,
+		} {
+			t.Run(code+" "+url, func(t *testing.T) {
+				_, err := newClient(t, url, func(o *Options) {
+					o.Transport = answerTransport{401, `{"error_code":"` + code + `","message":"no"}`}
+				}).ValidateKey(context.Background())
+				if err == nil || !strings.Contains(err.Error(), HelpURL) {
+					t.Fatalf("err = %v", err)
+				}
+				hinted := strings.Contains(err.Error(), "rgrid-api dev --new-key") &&
+					strings.Contains(err.Error(), "rgrid-api keys create --account")
+				if hinted != loopback {
+					t.Fatalf("dev hint shown = %v, want %v: %v", hinted, loopback, err)
+				}
+			})
+		}
 	}
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/rgrid/rgrid/common"
@@ -65,9 +66,9 @@ func (e *Error) apiSentence() string {
 	}
 	switch e.API.Code {
 	case common.CodeInvalidAPIKey:
-		return "the API key was not accepted: check that you copied all of it, or create a new one at " + HelpURL
+		return "the API key was not accepted: check that you copied all of it, or create a new one at " + HelpURL + e.devKeyHint()
 	case common.CodeRevokedAPIKey:
-		return "this API key has been revoked: create a new one at " + HelpURL
+		return "this API key has been revoked: create a new one at " + HelpURL + e.devKeyHint()
 	case common.CodeMissingAPIKey:
 		return "the server did not receive an API key (a proxy may have dropped the Authorization header)" + server
 	case common.CodeAccountSuspended:
@@ -81,6 +82,19 @@ func (e *Error) apiSentence() string {
 	default:
 		return fmt.Sprintf("the RGrid API at %s answered %d %s%s", e.URL, e.Status, e.API.Code, server)
 	}
+}
+
+// DevKeyHint is added to the invalid and revoked key sentences when the API
+// runs on this machine (a local `rgrid-api dev` server), whose keys come from
+// the server itself rather than from app.rgrid.dev.
+const DevKeyHint = "; for a local dev server, restart it with `rgrid-api dev --new-key` to get a new key, " +
+	"or mint one with `rgrid-api keys create --account ACCOUNT_ID --data-dir .rgrid-dev` (the dev account id is in the server's banner)"
+
+func (e *Error) devKeyHint() string {
+	if u, err := url.Parse(e.URL); err == nil && IsLoopback(u.Hostname()) {
+		return DevKeyHint
+	}
+	return ""
 }
 
 func or(s, def string) string {

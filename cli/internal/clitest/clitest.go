@@ -6,6 +6,8 @@ package clitest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,6 +40,9 @@ type Env struct {
 	Prompter *FakePrompter
 	Timeout  time.Duration
 	Ctx      context.Context
+	// Transport, when set, carries the CLI's HTTP requests instead of
+	// GuardTransport.
+	Transport http.RoundTripper
 }
 
 // Result is the outcome of one run.
@@ -99,10 +104,15 @@ func (e *Env) Run(args ...string) Result {
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(e.Stdin)
 	ios.SetTTY(e.TTY, e.TTY, e.TTY)
+	tr := e.Transport
+	if tr == nil {
+		tr = GuardTransport()
+	}
 	f := &cmdutil.Factory{
 		IO:          ios,
 		Getenv:      func(k string) string { return e.Vars[k] },
 		HTTPTimeout: e.Timeout,
+		Transport:   tr,
 	}
 	if e.TTY {
 		f.Prompter = e.Prompter
@@ -124,6 +134,55 @@ func (e *Env) Run(args ...string) Result {
 		}
 	}
 	return r
+}
+
+// DefaultAPIPort is the port of the CLI's default API URL, where a
+// developer's own `make dev` server (or anybody else's) may be listening.
+const DefaultAPIPort = "8000"
+
+// GuardTransport is the HTTP transport of every in-process run unless the
+// test sets Env.Transport: a plain transport without proxies (HTTP_PROXY in
+// the developer's environment must not change results) that refuses to
+// connect to port 8000, so a test never talks to a real RGrid server that
+// happens to run on this machine. Tests that need the default URL inject a
+// recording transport instead.
+func GuardTransport() http.RoundTripper {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	return &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if _, port, err := net.SplitHostPort(addr); err == nil && port == DefaultAPIPort {
+				return nil, fmt.Errorf("clitest: refusing to connect to %s: a test must not reach a real server on the default API port", addr)
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+		TLSHandshakeTimeout: 5 * time.Second,
+		MaxIdleConns:        4,
+		IdleConnTimeout:     time.Second,
+	}
+}
+
+// Recorder is a transport that records each request's URL and answers
+// with Err (a connection failure) without any network traffic.
+type Recorder struct {
+	mu   sync.Mutex
+	URLs []string
+	Err  error
+}
+
+// RoundTrip records r and fails with the recorder's error.
+func (rec *Recorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.URLs = append(rec.URLs, r.URL.String())
+	return nil, rec.Err
+}
+
+// Requested returns the URLs requested so far.
+func (rec *Recorder) Requested() []string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]string(nil), rec.URLs...)
 }
 
 // FakePrompter answers questions from queues and records them.

@@ -23,14 +23,14 @@ func TestExitCode(t *testing.T) {
 		{fmt.Errorf("validate: %w", context.Canceled), 130},
 		{cli.Exit("No help topic", 3), 2},
 		{cli.Exit("", 0), 0},
-		{NotAvailable("run", "Epic 2"), 1},
+		{NotAvailable("run"), 1},
 	}
 	for _, tt := range tests {
 		if got := ExitCode(tt.err); got != tt.want {
 			t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
 		}
 	}
-	if !errors.Is(NotAvailable("run", "Epic 2"), ErrNotAvailable) {
+	if !errors.Is(NotAvailable("run"), ErrNotAvailable) {
 		t.Fatal("NotAvailable does not wrap ErrNotAvailable")
 	}
 }

@@ -188,5 +188,10 @@ func (f *Factory) APIKey(s *Settings) (*Key, error) {
 		return nil, fmt.Errorf("the API key for profile %s in %s is damaged (%w): run `rgrid init --force --profile %s` to replace it",
 			s.Profile, s.Display(path), err, s.Profile)
 	}
+	if mode, loose := s.Store.LoosePermissions(credentials.CredentialsFile); loose && f.IO != nil {
+		_, _ = fmt.Fprintln(f.IO.ErrOut, f.IO.Warning(fmt.Sprintf(
+			"%s is accessible to other users (mode %04o): run `chmod 600 %s` so that only you can read your API keys",
+			s.Display(path), uint32(mode), s.Display(path))))
+	}
 	return &Key{Value: v, Source: "file", Where: where, File: path}, nil
 }

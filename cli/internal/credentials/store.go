@@ -46,6 +46,9 @@ func DefaultDir(getenv func(string) string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("resolve RGRID_CONFIG_DIR %q: %w", d, err)
 		}
+		if why := notAFolder(abs); why != "" {
+			return "", fmt.Errorf("RGRID_CONFIG_DIR is %s, but %s: point RGRID_CONFIG_DIR at a folder for RGrid's files, or unset it to use ~/.rgrid", abs, why)
+		}
 		return abs, nil
 	}
 	home := getenv("HOME")
@@ -55,7 +58,39 @@ func DefaultDir(getenv func(string) string) (string, error) {
 	if home == "" {
 		return "", errors.New("cannot find your home folder because HOME is not set: set HOME, or set RGRID_CONFIG_DIR to the folder for RGrid's files")
 	}
-	return filepath.Join(home, ".rgrid"), nil
+	dir := filepath.Join(home, ".rgrid")
+	if why := notAFolder(dir); why != "" {
+		return "", fmt.Errorf("RGrid keeps its files in %s, but %s: move it out of the way, or set RGRID_CONFIG_DIR to another folder", dir, why)
+	}
+	return dir, nil
+}
+
+// notAFolder says why dir cannot be the configuration folder because a file
+// is in the way, or returns "" (a folder, or nothing there yet: it is made
+// when a key is saved; other problems are reported when it is used).
+func notAFolder(dir string) string {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && !fi.IsDir():
+		return "that is a file, not a folder"
+	case errors.Is(err, syscall.ENOTDIR):
+		return "part of that path is a file, not a folder"
+	}
+	return ""
+}
+
+// LoosePermissions returns the mode of the named file and true when users
+// other than its owner may read or write it (as ssh does for its keys, the
+// caller warns). A missing file, or a system without Unix modes, is fine.
+func (s *Store) LoosePermissions(name string) (fs.FileMode, bool) {
+	if runtime.GOOS == "windows" {
+		return 0, false
+	}
+	fi, err := os.Stat(s.Path(name))
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0, false
+	}
+	return fi.Mode().Perm(), fi.Mode().Perm()&0o077 != 0
 }
 
 // Store is the configuration folder.

@@ -66,6 +66,50 @@ func TestDefaultDir(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "HOME is not set") {
 		t.Fatalf("HOME unset: err = %v", err)
 	}
+
+	// A file where the folder should be: the message names the variable
+	// (or ~/.rgrid) and what to do, not "not a directory" from deep inside.
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "x")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ dir, want string }{
+		{file, "RGRID_CONFIG_DIR is " + file + ", but that is a file, not a folder: point RGRID_CONFIG_DIR at a folder"},
+		{filepath.Join(file, "sub"), "but part of that path is a file, not a folder: point RGRID_CONFIG_DIR"},
+	} {
+		if _, err := DefaultDir(env(map[string]string{"RGRID_CONFIG_DIR": tt.dir})); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Fatalf("RGRID_CONFIG_DIR=%s: err = %v, want %q", tt.dir, err, tt.want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tmp, ".rgrid"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DefaultDir(env(map[string]string{"HOME": tmp})); err == nil ||
+		!strings.Contains(err.Error(), "that is a file, not a folder: move it out of the way, or set RGRID_CONFIG_DIR") {
+		t.Fatalf("~/.rgrid is a file: err = %v", err)
+	}
+}
+
+func TestLoosePermissions(t *testing.T) {
+	s := newStore(t)
+	if _, loose := s.LoosePermissions(CredentialsFile); loose {
+		t.Fatal("a missing file has no permissions to complain about")
+	}
+	if err := s.Update(CredentialsFile, func(f *File) error { return f.Set("default", KeyAPIKey, key1) }); err != nil {
+		t.Fatal(err)
+	}
+	if mode, loose := s.LoosePermissions(CredentialsFile); loose {
+		t.Fatalf("a saved file is %v, reported loose", mode)
+	}
+	for _, mode := range []os.FileMode{0o640, 0o604, 0o660} {
+		if err := os.Chmod(s.Path(CredentialsFile), mode); err != nil {
+			t.Fatal(err)
+		}
+		if got, loose := s.LoosePermissions(CredentialsFile); !loose || got != mode {
+			t.Fatalf("mode %v: got %v, %v", mode, got, loose)
+		}
+	}
 }
 
 func TestSaveCreatesFolderAndFileWithModes(t *testing.T) {

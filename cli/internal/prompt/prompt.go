@@ -14,14 +14,14 @@ import (
 	"golang.org/x/term"
 )
 
-// ErrCancelled is returned when the user cancels a question (Ctrl-C, or
-// Ctrl-D on an empty answer).
+// ErrCancelled is returned when the user cancels a question (Ctrl-C).
 var ErrCancelled = errors.New("cancelled")
 
 // Prompter asks questions. Both methods return ErrCancelled when the user
 // cancels.
 type Prompter interface {
-	// Secret asks question and reads an answer without echoing it.
+	// Secret asks question and reads an answer without echoing it. End of
+	// input (Ctrl-D) on an empty answer is an empty answer.
 	Secret(ctx context.Context, question string) (string, error)
 	// Confirm asks a yes/no question whose default is no.
 	Confirm(ctx context.Context, question string) (bool, error)
@@ -39,7 +39,7 @@ type xterm struct{}
 
 func (xterm) GetState(fd int) (*term.State, error) { return term.GetState(fd) }
 func (xterm) Restore(fd int, s *term.State) error  { return term.Restore(fd, s) }
-func (xterm) ReadPassword(fd int) ([]byte, error)  { return term.ReadPassword(fd) }
+func (xterm) ReadPassword(fd int) ([]byte, error)  { return readPassword(fd) }
 
 // TermPrompter asks questions on a real terminal: the question goes to Out,
 // answers are read from In (file descriptor Fd).
@@ -83,7 +83,7 @@ func (p *TermPrompter) Secret(ctx context.Context, question string) (string, err
 		_, _ = fmt.Fprintln(p.Out) // the Enter key was not echoed either
 		switch {
 		case errors.Is(r.err, io.EOF) && len(r.b) == 0:
-			return "", ErrCancelled
+			return "", nil // Ctrl-D: an empty answer, which the caller reports as such
 		case r.err != nil:
 			return "", fmt.Errorf("read the answer from the terminal: %w", r.err)
 		}
@@ -125,6 +125,39 @@ func (p *TermPrompter) Confirm(ctx context.Context, question string) (bool, erro
 		_, _ = fmt.Fprintln(p.Out)
 		return false, ErrCancelled
 	}
+}
+
+// readSecretLine reads a line typed with echo off: up to a newline, without
+// it. End of input after some characters ends the line (Ctrl-D twice after
+// typing, as in a shell); end of input with nothing typed is io.EOF.
+func readSecretLine(r io.Reader) ([]byte, error) {
+	var line []byte
+	buf := make([]byte, 1)
+	for len(line) < 4096 {
+		n, err := r.Read(buf)
+		if n > 0 {
+			switch buf[0] {
+			case '\n':
+				return line, nil
+			case '\r':
+			case 0x04: // Ctrl-D passed on as a character (no line discipline): end of input
+				if len(line) == 0 {
+					return nil, io.EOF
+				}
+				return line, nil
+			default:
+				line = append(line, buf[0])
+			}
+			continue
+		}
+		if errors.Is(err, io.EOF) && len(line) > 0 {
+			return line, nil
+		}
+		if err != nil {
+			return line, err
+		}
+	}
+	return line, nil
 }
 
 // readLine reads one byte at a time up to a newline so that nothing after

@@ -83,13 +83,13 @@ func TestSecretCtrlCRestoresTerminal(t *testing.T) {
 }
 
 func TestSecretErrors(t *testing.T) {
-	t.Run("ctrl-d", func(t *testing.T) {
+	t.Run("ctrl-d is an empty answer", func(t *testing.T) {
 		ft := newFakeTerm()
 		ft.err = io.EOF
 		close(ft.release)
-		_, err := (&TermPrompter{Out: io.Discard, Term: ft}).Secret(context.Background(), "Q:")
-		if !errors.Is(err, ErrCancelled) {
-			t.Fatalf("err = %v", err)
+		got, err := (&TermPrompter{Out: io.Discard, Term: ft}).Secret(context.Background(), "Q:")
+		if err != nil || got != "" {
+			t.Fatalf("got %q, %v; want an empty answer", got, err)
 		}
 	})
 	t.Run("read error", func(t *testing.T) {
@@ -179,5 +179,60 @@ func TestNew(t *testing.T) {
 	// The real terminal on a non-terminal descriptor fails cleanly.
 	if _, err := p.Secret(context.Background(), "Q:"); err == nil {
 		t.Fatal("want an error for a descriptor that is not a terminal")
+	}
+}
+
+// chunkReader returns its chunks one Read at a time, then err.
+type chunkReader struct {
+	chunks []string
+	err    error
+}
+
+func (c *chunkReader) Read(b []byte) (int, error) {
+	if len(c.chunks) == 0 {
+		return 0, c.err
+	}
+	n := copy(b, c.chunks[0])
+	if c.chunks[0] = c.chunks[0][n:]; c.chunks[0] == "" {
+		c.chunks = c.chunks[1:]
+	}
+	return n, nil
+}
+
+func TestReadSecretLine(t *testing.T) {
+	tests := []struct {
+		name   string
+		chunks []string
+		err    error
+		want   string
+		wantEr error
+	}{
+		{"line", []string{"sk_live_abc\n", "rest"}, nil, "sk_live_abc", nil},
+		{"carriage return dropped", []string{"abc\r\n"}, nil, "abc", nil},
+		{"ctrl-d on empty line", nil, io.EOF, "", io.EOF},
+		{"ctrl-d after typing", []string{"abc"}, io.EOF, "abc", nil},
+		{"ctrl-d as a character", []string{"\x04rest"}, nil, "", io.EOF},
+		{"ctrl-d as a character after typing", []string{"ab\x04rest"}, nil, "ab", nil},
+		{"read error", []string{"ab"}, errors.New("input/output error"), "ab", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readSecretLine(&chunkReader{chunks: tt.chunks, err: tt.err})
+			if string(got) != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+			switch {
+			case tt.name == "read error":
+				if err == nil || !strings.Contains(err.Error(), "input/output") {
+					t.Fatalf("err = %v", err)
+				}
+			case !errors.Is(err, tt.wantEr):
+				t.Fatalf("err = %v, want %v", err, tt.wantEr)
+			}
+		})
+	}
+	long, _ := readSecretLine(&chunkReader{chunks: []string{strings.Repeat("a", 5000)}, err: io.EOF})
+	if len(long) != 4096 {
+		t.Fatalf("read %d bytes, want the 4096 limit", len(long))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -135,8 +136,12 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	key = strings.TrimSpace(key)
-	if err := common.ValidateAPIKeyFormat(key); err != nil {
+	// Surrounding spaces, line ends and control characters go: a Ctrl-D
+	// that a terminal passed on as a character is no part of a key.
+	key = strings.TrimFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+	if err := common.ValidateAPIKeyFormat(key); errors.Is(err, common.ErrAPIKeyEmpty) {
+		return fmt.Errorf("%w (nothing was entered): copy your key from %s and paste it at the prompt", err, client.HelpURL)
+	} else if err != nil {
 		return fmt.Errorf("that is not an RGrid API key (%w): copy your key from %s", err, client.HelpURL)
 	}
 
@@ -144,6 +149,9 @@ func run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// The check can take up to the client's timeout against a slow server;
+	// say what is happening (on stderr, so --json output stays clean).
+	_, _ = fmt.Fprintf(opts.IO.ErrOut, "Checking the key with %s…\n", c.BaseURL())
 	acct, err := c.ValidateKey(ctx)
 	if err != nil {
 		return err

@@ -56,6 +56,9 @@ func TestInteractiveSuccess(t *testing.T) {
 	if !strings.Contains(r.Stderr, "✓ Authenticated as dev@localhost (profile default). You're ready to run scripts.") {
 		t.Fatalf("stderr %q", r.Stderr)
 	}
+	if !strings.Contains(r.Stderr, "Checking the key with "+api.URL+"…\n✓ Authenticated") {
+		t.Fatalf("no progress line before the check: stderr %q", r.Stderr)
+	}
 	if r.Stdout != "" {
 		t.Fatalf("stdout %q: messages belong on stderr", r.Stdout)
 	}
@@ -127,10 +130,15 @@ func TestRejectedKeys(t *testing.T) {
 	}{
 		{"bad format: wrong prefix", "pk_live_" + strings.Repeat("a", 32), 0, []string{"not an RGrid API key", "https://app.rgrid.dev/settings/api-keys"}},
 		{"bad format: truncated", good[:20], 0, []string{"wrong length", "https://app.rgrid.dev/settings/api-keys"}},
-		{"bad format: empty", "   \n", 0, []string{"empty"}},
+		{"bad format: empty", "   \n", 0, []string{"the API key is empty (nothing was entered)", "https://app.rgrid.dev/settings/api-keys"}},
 		{"bad format: space inside", good[:20] + " " + good[21:], 0, []string{"letters and digits"}},
-		{"invalid key", "sk_live_" + strings.Repeat("Z", 32), 1, []string{"not accepted", "https://app.rgrid.dev/settings/api-keys"}},
-		{"revoked key", clitest.RevokedKey, 1, []string{"revoked", "https://app.rgrid.dev/settings/api-keys"}},
+		{"bad format: space added inside", good[:20] + " " + good[20:], 0, []string{"letters and digits"}},
+		{"bad format: ctrl-d that reached the input as a character", "\x04\n", 0, []string{"the API key is empty"}},
+		// The fake API listens on 127.0.0.1, like `rgrid-api dev`: the
+		// sentence also says how to get a key from a local dev server.
+		{"invalid key", "sk_live_" + strings.Repeat("Z", 32), 1, []string{"not accepted", "https://app.rgrid.dev/settings/api-keys",
+			"rgrid-api keys create --account", "--data-dir .rgrid-dev", "rgrid-api dev --new-key"}},
+		{"revoked key", clitest.RevokedKey, 1, []string{"revoked", "https://app.rgrid.dev/settings/api-keys", "rgrid-api dev --new-key"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -361,7 +369,7 @@ func TestFailsBeforePrompt(t *testing.T) {
 			}
 			e.Vars["RGRID_CONFIG_DIR"] = p
 			return nil
-		}, 1, "is a file, but it should be a folder"},
+		}, 1, "but that is a file, not a folder: point RGRID_CONFIG_DIR at a folder"},
 		{"HOME unset", func(_ *testing.T, e *clitest.Env) []string {
 			delete(e.Vars, "HOME")
 			return nil
@@ -420,7 +428,7 @@ func TestServerFailures(t *testing.T) {
 		}, "temporarily unavailable"},
 		{"timeout", func(_ http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
-		}, "did not answer in time"},
+		}, "did not answer in time (200ms)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

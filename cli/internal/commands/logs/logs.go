@@ -21,7 +21,7 @@ type Options struct {
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cli.Command {
 	return &cli.Command{
 		Name:      "logs",
-		Usage:     "View execution logs (arrives in Epic 8)",
+		Usage:     "View execution logs (not available yet)",
 		ArgsUsage: "EXECUTION_ID",
 		Flags:     cmdutil.SharedFlags(),
 		Action: func(c *cli.Context) error {
@@ -46,5 +46,5 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cli
 }
 
 func run(context.Context, *Options) error {
-	return cmdutil.NotAvailable("logs", "Epic 8 (log streaming)")
+	return cmdutil.NotAvailable("logs")
 }

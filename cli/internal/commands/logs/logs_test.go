@@ -20,7 +20,7 @@ func TestLogs(t *testing.T) {
 		{"blank id", true, []string{"logs", ""}, 2, "is not an execution id"},
 		{"id with space", true, []string{"logs", "exec 1"}, 2, "spaces or control characters"},
 		{"not logged in", false, []string{"logs", "exec_1"}, 1, "run `rgrid init` first"},
-		{"not available yet", true, []string{"logs", "exec_1"}, 1, "`rgrid logs` is not available yet: it arrives with Epic 8"},
+		{"not available yet", true, []string{"logs", "exec_1"}, 1, "`rgrid logs` is not available yet in this version of rgrid (0.1.0)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

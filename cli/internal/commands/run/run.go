@@ -24,7 +24,7 @@ type Options struct {
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cli.Command {
 	return &cli.Command{
 		Name:      "run",
-		Usage:     "Execute a script remotely (arrives in Epic 2)",
+		Usage:     "Execute a script remotely (not available yet)",
 		ArgsUsage: "SCRIPT [ARGS...]",
 		Flags:     cmdutil.SharedFlags(),
 		Action: func(c *cli.Context) error {
@@ -55,7 +55,7 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cli
 }
 
 func run(context.Context, *Options) error {
-	return cmdutil.NotAvailable("run", "Epic 2 (remote script execution)")
+	return cmdutil.NotAvailable("run")
 }
 
 func unwrapPath(err error) error {

@@ -25,7 +25,7 @@ func TestRun(t *testing.T) {
 		{"missing script", true, []string{"run", "/nope/job.py"}, 1, "cannot read the script /nope/job.py: no such file"},
 		{"script is a folder", true, []string{"run", filepath.Dir(script)}, 1, "not a regular file"},
 		{"not logged in", false, []string{"run", script}, 1, "run `rgrid init` first"},
-		{"not available yet", true, []string{"run", script, "--in", "x"}, 1, "`rgrid run` is not available yet: it arrives with Epic 2"},
+		{"not available yet", true, []string{"run", script, "--in", "x"}, 1, "`rgrid run` is not available yet in this version of rgrid (0.1.0)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

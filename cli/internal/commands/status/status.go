@@ -21,7 +21,7 @@ type Options struct {
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cli.Command {
 	return &cli.Command{
 		Name:      "status",
-		Usage:     "Check execution status (arrives in Epic 2)",
+		Usage:     "Check execution status (not available yet)",
 		ArgsUsage: "EXECUTION_ID",
 		Flags:     cmdutil.SharedFlags(),
 		Action: func(c *cli.Context) error {
@@ -46,5 +46,5 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cli
 }
 
 func run(context.Context, *Options) error {
-	return cmdutil.NotAvailable("status", "Epic 2 (remote script execution)")
+	return cmdutil.NotAvailable("status")
 }

@@ -20,7 +20,7 @@ func TestStatus(t *testing.T) {
 		{"blank id", true, []string{"status", ""}, 2, "is not an execution id"},
 		{"id with space", true, []string{"status", "exec 1"}, 2, "spaces or control characters"},
 		{"not logged in", false, []string{"status", "exec_1"}, 1, "run `rgrid init` first"},
-		{"not available yet", true, []string{"status", "exec_1"}, 1, "`rgrid status` is not available yet: it arrives with Epic 2"},
+		{"not available yet", true, []string{"status", "exec_1"}, 1, "`rgrid status` is not available yet in this version of rgrid (0.1.0)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

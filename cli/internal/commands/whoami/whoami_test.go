@@ -2,11 +2,16 @@ package whoami_test
 
 import (
 	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/rgrid/rgrid/cli/internal/clitest"
+	"github.com/rgrid/rgrid/common"
 )
 
 func loggedIn(t *testing.T) (*clitest.API, *clitest.Env) {
@@ -97,7 +102,7 @@ func TestKeySourceAndPrecedence(t *testing.T) {
 		}
 	})
 	t.Run("API URL: flag > env > config file > default", func(t *testing.T) {
-		dead := "http://127.0.0.1:1"
+		dead := closedPortURL(t)
 		e.Vars["RGRID_API_URL"] = dead
 		defer func() { e.Vars["RGRID_API_URL"] = api.URL }()
 		if r := e.Run("whoami", "--api-url", api.URL); r.Code != 0 {
@@ -111,15 +116,51 @@ func TestKeySourceAndPrecedence(t *testing.T) {
 		if r := e.Run("whoami"); r.Code != 0 || !strings.Contains(r.Stdout, api.URL) {
 			t.Fatalf("config file not used: %s", r.Stderr)
 		}
+
+		// The default URL: the request is recorded, never sent, so a server
+		// on this machine's port 8000 (`make dev`) cannot change the result.
 		writeConfig(t, e, "[other]\napi_url = "+api.URL+"\n")
-		if r := e.Run("whoami"); r.Code != 1 || !r.ErrHas("http://localhost:8000") {
-			t.Fatalf("default not used: %s", r.Stderr)
+		rec := &clitest.Recorder{Err: errors.New("connect: connection refused")}
+		e.Transport = rec
+		r := e.Run("whoami")
+		e.Transport = nil
+		want := "http://localhost:8000" + common.PathAuthValidate
+		if got := rec.Requested(); len(got) != 1 || got[0] != want {
+			t.Fatalf("requested %q, want only %s", got, want)
 		}
+		if r.Code != 1 || !r.ErrHas("could not reach the RGrid API at http://localhost:8000") {
+			t.Fatalf("default not used: %d %s", r.Code, r.Stderr)
+		}
+
 		writeConfig(t, e, "[default]\napi_url = nonsense\n")
 		if r := e.Run("whoami"); r.Code != 1 || !r.ErrHas("from file ~/.rgrid/config [default]") {
 			t.Fatalf("bad config URL: %d %s", r.Code, r.Stderr)
 		}
 	})
+}
+
+// TestGuardRefusesTheDefaultPort: without an injected transport, a run
+// that would reach the default API URL is refused inside the test process,
+// whether or not something listens on port 8000.
+func TestGuardRefusesTheDefaultPort(t *testing.T) {
+	_, e := loggedIn(t)
+	delete(e.Vars, "RGRID_API_URL")
+	r := e.Run("whoami")
+	if r.Code != 1 || !r.ErrHas("clitest: refusing to connect to localhost:8000") {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+	}
+}
+
+// closedPortURL returns the URL of a loopback port that nothing listens on.
+func closedPortURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	_ = l.Close()
+	return url
 }
 
 func TestNotLoggedIn(t *testing.T) {
@@ -175,5 +216,41 @@ func writeConfig(t *testing.T, e *clitest.Env, data string) {
 	t.Helper()
 	if err := writeFile(e.ConfigDir()+"/config", data); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCredentialsReadableByOthers: like ssh, a warning (not a failure) when
+// the credentials file is open to other users.
+func TestCredentialsReadableByOthers(t *testing.T) {
+	_, e := loggedIn(t)
+	if err := os.Chmod(e.CredentialsPath(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := e.Run("whoami")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "dev@localhost") {
+		t.Fatalf("exit %d: %s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if !r.ErrHas("~/.rgrid/credentials is accessible to other users (mode 0644): run `chmod 600 ~/.rgrid/credentials`") {
+		t.Fatalf("no warning: %q", r.Stderr)
+	}
+	if err := os.Chmod(e.CredentialsPath(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.Run("whoami"); r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.Code, r.Stderr)
+	}
+}
+
+func TestConfigDirIsAFile(t *testing.T) {
+	_, e := loggedIn(t)
+	file := filepath.Join(t.TempDir(), "x")
+	if err := writeFile(file, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.Vars["RGRID_CONFIG_DIR"] = file
+	r := e.Run("whoami")
+	if r.Code != 1 || !r.ErrHas("RGRID_CONFIG_DIR is "+file+", but that is a file, not a folder: point RGRID_CONFIG_DIR at a folder") ||
+		r.ErrHas("not a directory") {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
 }
