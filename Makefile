@@ -59,20 +59,33 @@ format: ## Format all Go code (gofmt -s, then goimports via golangci-lint fmt)
 		for m in $(MODULES); do (cd $$m && ../.tools/bin/golangci-lint fmt --config ../.golangci.yml ./...); done; \
 	else echo "note: goimports step skipped; run 'make tools' first"; fi
 
+# build_bins builds the binaries named in $(1) (every one in BINARIES when empty) whose main
+# package exists into bin/. `make build`, `make dev` and the tests all build with the same flags
+# (plain `go build`, no -trimpath), so they share the Go build cache and none recompiles what
+# another just compiled.
+define build_bins
+mkdir -p bin; \
+for b in $(BINARIES); do \
+	IFS=: read -r name mod pkg <<<"$$b"; \
+	if [ -n "$(strip $(1))" ] && [[ " $(strip $(1)) " != *" $$name "* ]]; then continue; fi; \
+	if ls $$mod/$$pkg/*.go >/dev/null 2>&1; then \
+		echo "==> bin/$$name"; (cd $$mod && go build -o ../bin/$$name ./$$pkg); \
+	else echo "--  bin/$$name skipped: $$mod/$$pkg does not exist yet"; fi; \
+done
+endef
+
 build: ## Build the binaries whose main package exists into bin/
-	@mkdir -p bin
-	@for b in $(BINARIES); do \
-		IFS=: read -r name mod pkg <<<"$$b"; \
-		if ls $$mod/$$pkg/*.go >/dev/null 2>&1; then \
-			echo "==> bin/$$name"; (cd $$mod && go build -trimpath -o ../bin/$$name ./$$pkg); \
-		else echo "--  bin/$$name skipped: $$mod/$$pkg does not exist yet"; fi; \
-	done
+	@$(call build_bins,)
 
 clean: ## Remove bin/ and coverage/ (keeps .services/ data, .tools/ and the caches)
 	rm -rf bin coverage
 
-dev: ## Run the whole product locally with no services: rgrid-api dev (ARGS="--data-dir D")
-	go run ./api/cmd/rgrid-api dev $(ARGS)
+# `exec` so that Ctrl-C reaches rgrid-api directly and its exit status (0 on Ctrl-C) is the
+# recipe's: no "make: *** Error 1" after a normal stop.
+dev: ## Build bin/rgrid-api and bin/rgrid, run bin/rgrid-api dev (ARGS="--addr 127.0.0.1:8001")
+	@$(call build_bins,rgrid-api rgrid)
+	@echo "==> bin/rgrid-api dev $(ARGS)"
+	@exec bin/rgrid-api dev $(ARGS)
 
 bench: ## Run the load benchmark in tests/bench (ARGS passed on)
 	@if ls tests/bench/*.go >/dev/null 2>&1; then cd tests && go run ./bench $(ARGS); \
