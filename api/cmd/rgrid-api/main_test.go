@@ -279,7 +279,7 @@ func TestServeAndAdmin(t *testing.T) {
 	assert.Contains(t, logs.String(), "object storage is unreachable")
 	assert.Equal(t, 0, stop().code)
 
-	assert.Contains(t, e.ok(t, "migrate", "down"), "reverted")
+	assert.Contains(t, e.ok(t, "migrate", "down", "--yes"), "reverted")
 	assert.Contains(t, e.ok(t, "migrate", "version"), "version 0 of 1")
 }
 
@@ -313,6 +313,48 @@ func TestServePortBusy(t *testing.T) {
 	var apiErr interface{ ErrorCode() string }
 	require.ErrorAs(t, err, &apiErr, "no bucket created")
 	assert.Equal(t, "NotFound", apiErr.ErrorCode(), "no bucket created")
+}
+
+// TestMigrateDownConfirmation: migrate down drops nothing unless --yes is
+// given or a person answers y on a terminal; with no terminal and no --yes
+// it is a usage error.
+func TestMigrateDownConfirmation(t *testing.T) {
+	dir := t.TempDir()
+	e := cmdEnv{}
+	e.ok(t, "migrate", "up", "--data-dir", dir)
+	version := func() string { return e.ok(t, "migrate", "version", "--data-dir", dir) }
+
+	input := func(s string, tty bool) {
+		old := terminalInput
+		terminalInput = func() (io.Reader, bool) { return strings.NewReader(s), tty }
+		t.Cleanup(func() { terminalInput = old })
+	}
+	answer := func(s string) { input(s, true) }
+
+	input("y\n", false) // not a terminal: never asked, never read
+	r := e.run(t, "migrate", "down", "--data-dir", dir)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "--yes")
+	assert.NotContains(t, r.stderr, "[y/N]")
+	assert.Contains(t, version(), "version 1 of 1", "nothing dropped")
+
+	for _, no := range []string{"n\n", "\n", "", "yep\n"} {
+		answer(no)
+		r = e.run(t, "migrate", "down", "--data-dir", dir)
+		assert.Equal(t, 1, r.code, "answer %q: %s", no, r.stderr)
+		assert.Contains(t, r.stderr, "[y/N]")
+		assert.Contains(t, r.stderr, "rgrid.db", "the question names the database")
+		assert.Contains(t, r.stderr, "nothing was changed")
+		assert.Contains(t, version(), "version 1 of 1", "answer %q drops nothing", no)
+	}
+	answer("Y\n")
+	assert.Contains(t, e.ok(t, "migrate", "down", "--data-dir", dir), "reverted")
+	assert.Contains(t, version(), "version 0 of 1")
+
+	e.ok(t, "migrate", "up", "--data-dir", dir)
+	answer("") // --yes never reads the terminal
+	assert.Contains(t, e.ok(t, "migrate", "down", "--yes", "--data-dir", dir), "reverted")
+	assert.Contains(t, version(), "version 0 of 1")
 }
 
 func TestSQLiteURL(t *testing.T) {

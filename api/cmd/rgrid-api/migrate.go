@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -48,17 +51,25 @@ func migrateCommand(e *env) *cli.Command {
 			},
 			{
 				Name:  "down",
-				Usage: "revert every migration (drops all RGrid tables and their data)",
-				Flags: []cli.Flag{dataDirFlag},
+				Usage: "revert every migration (drops all RGrid tables and their data; asks first unless --yes)",
+				Flags: []cli.Flag{dataDirFlag,
+					&cli.BoolFlag{Name: "yes", Usage: "drop without asking (required when stdin is not a terminal)"}},
 				Action: func(c *cli.Context) error {
 					if err := noArgs(c); err != nil {
 						return err
+					}
+					yes := c.Bool("yes")
+					if !yes && !e.interactive {
+						return usagef("migrate down drops every RGrid table and all its data; there is no terminal to confirm on, so add --yes to do it")
 					}
 					db, err := open(c)
 					if err != nil {
 						return err
 					}
 					defer func() { _ = db.Close() }()
+					if !yes && !confirm(e, fmt.Sprintf("Drop every RGrid table and all its data in %s?", db.Target())) {
+						return errors.New("cancelled: nothing was changed")
+					}
 					if err := db.MigrateDown(c.Context); err != nil {
 						return err
 					}
@@ -103,4 +114,16 @@ func migrateCommand(e *env) *cli.Command {
 			},
 		},
 	})
+}
+
+// confirm asks question on stderr and reads the answer from stdin: only
+// "y" or "yes" (any case) is a yes.
+func confirm(e *env, question string) bool {
+	fmt.Fprintf(e.stderr, "%s [y/N] ", question)
+	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true
+	}
+	return false
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 
 	"github.com/rgrid/rgrid/common"
@@ -31,6 +33,17 @@ type env struct {
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
+	// stdin is where confirmations are read, and interactive says whether
+	// it is a terminal a person can answer on.
+	stdin       io.Reader
+	interactive bool
+}
+
+// terminalInput returns the input confirmations are read from and whether
+// it is a terminal; tests replace it.
+var terminalInput = func() (io.Reader, bool) {
+	fd := os.Stdin.Fd()
+	return os.Stdin, isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd)
 }
 
 // run executes rgrid-api with args (args[0] is the program name) and returns
@@ -38,6 +51,7 @@ type env struct {
 // stack trace.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	e := &env{getenv: getenv, stdout: stdout, stderr: stderr}
+	e.stdin, e.interactive = terminalInput()
 	app := newApp(e)
 	err := app.RunContext(ctx, args)
 	if err == nil {
