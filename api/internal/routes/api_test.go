@@ -326,6 +326,11 @@ func TestDocumentsAndMetrics(t *testing.T) {
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(a.do(t, http.MethodGet, "/openapi.json").Body, &doc))
 	assert.Equal(t, "3.0.3", doc["openapi"])
+	// Relative: Swagger UI's "Try it out" calls the server that served the
+	// page, wherever it runs, never a fixed localhost:8000.
+	servers, _ := doc["servers"].([]any)
+	require.Len(t, servers, 1)
+	assert.Equal(t, "/", servers[0].(map[string]any)["url"])
 	paths := doc["paths"].(map[string]any)
 	for _, p := range []string{"/health", "/api/v1/auth/validate", "/openapi.json", "/docs", "/redoc", "/metrics"} {
 		assert.Contains(t, paths, p)
