@@ -323,6 +323,15 @@ func TestDocumentsAndMetrics(t *testing.T) {
 	}
 	assert.Equal(t, 404, a.do(t, http.MethodGet, "/docs/nope.js").Status)
 
+	// The pages we write name no other host, and Swagger UI is told not to
+	// send the document to validator.swagger.io (its default): the docs
+	// work offline and contact nobody.
+	for _, path := range []string{"/docs", "/docs/rgrid-init.js", "/redoc"} {
+		body := string(a.do(t, http.MethodGet, path).Body)
+		assert.NotRegexp(t, `(?i)https?:|//[a-z0-9.-]+\.[a-z]{2,}`, body, "%s names another host", path)
+	}
+	assert.Regexp(t, `(?m)^\s*validatorUrl:\s*null,?$`, string(a.do(t, http.MethodGet, "/docs/rgrid-init.js").Body))
+
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(a.do(t, http.MethodGet, "/openapi.json").Body, &doc))
 	assert.Equal(t, "3.0.3", doc["openapi"])
