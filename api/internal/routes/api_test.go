@@ -98,6 +98,17 @@ func TestBadInputs(t *testing.T) {
 		})
 	}
 
+	t.Run("HEAD on health answers like GET, without a body", func(t *testing.T) {
+		r := a.do(t, http.MethodHead, common.PathHealth)
+		require.Equal(t, http.StatusOK, r.Status)
+		assert.Empty(t, r.Body)
+		assert.Equal(t, "no-store", r.Header.Get("Cache-Control"))
+		assert.True(t, middleware.ValidRequestID(r.Header.Get("X-Request-ID")))
+		allow := a.do(t, http.MethodDelete, common.PathHealth).Header.Get("Allow")
+		assert.Contains(t, allow, http.MethodHead)
+		assert.Contains(t, allow, http.MethodGet)
+	})
+
 	t.Run("a 10 kB header of another name is harmless", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodGet, a.URL+common.PathHealth, nil)
 		req.Header.Set("X-Padding", strings.Repeat("p", 10<<10))
@@ -177,6 +188,9 @@ func TestDatabaseDown(t *testing.T) {
 	h := a.do(t, http.MethodGet, common.PathHealth)
 	require.Equal(t, http.StatusServiceUnavailable, h.Status)
 	assert.Equal(t, middleware.RetryAfterSeconds, h.Header.Get("Retry-After"))
+	head := a.do(t, http.MethodHead, common.PathHealth)
+	assert.Equal(t, http.StatusServiceUnavailable, head.Status, "HEAD answers what GET does")
+	assert.Equal(t, middleware.RetryAfterSeconds, head.Header.Get("Retry-After"))
 	var hr common.HealthResponse
 	require.NoError(t, json.Unmarshal(h.Body, &hr))
 	assert.Equal(t, common.HealthResponse{Status: "unhealthy", Database: "disconnected", Storage: "connected", Version: common.Version}, hr)

@@ -48,7 +48,10 @@ func New(d Deps) (*echo.Echo, error) {
 		echomw.BodyLimit(DefaultBodyLimit),
 	)
 
+	// HEAD too: monitoring tools probe with it (same check and status,
+	// no body).
 	e.GET(common.PathHealth, healthHandler(d.Health))
+	e.HEAD(common.PathHealth, healthHandler(d.Health))
 	e.POST(common.PathAuthValidate, validateHandler, middleware.Auth(d.Auth, d.Metrics))
 	e.GET("/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, spec)
