@@ -204,7 +204,7 @@ func (db *DB) newMigrate() (*migrate.Migrate, error) {
 		_ = src.Close()
 		return nil, fmt.Errorf("prepare migrations: %w", err)
 	}
-	m.Log = migrateLogger{l: db.logger}
+	m.Log = migrateLogger{l: db.logger.With("component", "migrate")}
 	return m, nil
 }
 
@@ -212,7 +212,7 @@ func (db *DB) newMigrate() (*migrate.Migrate, error) {
 type migrateLogger struct{ l *slog.Logger }
 
 func (m migrateLogger) Printf(format string, v ...any) {
-	m.l.Info(strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "migrate")
+	m.l.Info(strings.TrimSpace(fmt.Sprintf(format, v...)))
 }
 
 func (m migrateLogger) Verbose() bool { return false }

@@ -3,10 +3,14 @@ package database
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rgrid/rgrid/api/internal/middleware"
 )
 
 // tables lists the user tables of db (without golang-migrate's own).
@@ -136,4 +140,22 @@ func TestMigrateOnClosedDatabase(t *testing.T) {
 	assert.Error(t, db.Ping(ctx))
 	_, _, err = db.MigrateVersion(ctx)
 	assert.Error(t, err)
+}
+
+// TestMigrateLogOneComponent: golang-migrate's lines ("1/u init (2ms)") go
+// through the rgrid logger with one component key, "migrate", not the
+// server's "api" repeated after it.
+func TestMigrateLogOneComponent(t *testing.T) {
+	var logs syncBuffer
+	db := mustOpen(t, SQLite, Options{Logger: middleware.NewLogger(&logs, slog.LevelDebug, "api")})
+	require.NoError(t, db.MigrateUp(context.Background()))
+	require.NoError(t, db.MigrateDown(context.Background()))
+	out := logs.String()
+	assert.Contains(t, out, `"message":"1/u init`)
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		assert.Equal(t, 1, strings.Count(line, `"component":`), "one component per line: %s", line)
+		if strings.Contains(line, `"message":"1/`) {
+			assert.Contains(t, line, `"component":"migrate"`)
+		}
+	}
 }

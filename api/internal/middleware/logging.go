@@ -103,8 +103,9 @@ func replaceAttr(groups []string, a slog.Attr) slog.Attr {
 }
 
 // contextHandler adds component (exactly once: a logger.With("component",
-// ...) further down replaces it rather than repeating the key) and the
-// request's correlation_id and account_id.
+// ...) further down, or a "component" attribute of the call itself, replaces
+// it rather than repeating the key) and the request's correlation_id and
+// account_id.
 type contextHandler struct {
 	slog.Handler
 	component string
@@ -113,7 +114,7 @@ type contextHandler struct {
 
 func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if !h.grouped {
-		r.AddAttrs(slog.String("component", h.component))
+		r = h.withComponent(r)
 	}
 	if info := infoFrom(ctx); info != nil {
 		r.AddAttrs(slog.String("correlation_id", info.correlationID))
@@ -122,6 +123,32 @@ func (h *contextHandler) Handle(ctx context.Context, r slog.Record) error {
 		}
 	}
 	return h.Handler.Handle(ctx, r)
+}
+
+// withComponent returns r with one component attribute at the end: the
+// record's own (the last, if the call passed several) or the handler's.
+func (h *contextHandler) withComponent(r slog.Record) slog.Record {
+	own := false
+	r.Attrs(func(a slog.Attr) bool {
+		own = a.Key == "component"
+		return !own
+	})
+	if !own {
+		r.AddAttrs(slog.String("component", h.component))
+		return r
+	}
+	component := h.component
+	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "component" {
+			component = a.Value.String()
+		} else {
+			out.AddAttrs(a)
+		}
+		return true
+	})
+	out.AddAttrs(slog.String("component", component))
+	return out
 }
 
 func (h *contextHandler) WithAttrs(as []slog.Attr) slog.Handler {

@@ -101,12 +101,17 @@ func TestLoggerFormatAndRedaction(t *testing.T) {
 		slog.Group("g", "inner", goodKey))
 	l.WithGroup("grp").With("a", 1).Debug("plain")
 	l.With("component", "migrate").Info("sub")
+	l.Info("own", "component", "migrate", "n", 1) // as golang-migrate's adapter did
+	l.With("component", "database").Info("own", "component", "migrate")
 	out := buf.String()
 	assert.NotContains(t, out, goodKey[8:])
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 3)
-	assert.Equal(t, 1, strings.Count(lines[2], `"component"`), lines[2])
-	assert.Contains(t, lines[2], `"component":"migrate"`)
+	require.Len(t, lines, 5)
+	for _, line := range lines[2:] {
+		assert.Equal(t, 1, strings.Count(line, `"component"`), "one component per line: %s", line)
+		assert.Contains(t, line, `"component":"migrate"`)
+	}
+	assert.Contains(t, lines[3], `"n":1`, "the other attributes stay")
 	assert.Contains(t, lines[1], `"component":"api","grp":{"a":1}`)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &m))
