@@ -106,7 +106,7 @@ func accountsCommand(e *env) *cli.Command {
 				email := c.String("email")
 				acct, err := services.NewAdmin(store).CreateAccount(c.Context, email)
 				if err != nil {
-					return adminError(err, fmt.Sprintf("an account with e-mail %s", strings.TrimSpace(email)))
+					return adminError(err, fmt.Sprintf("an account with e-mail %s", services.NormalizeEmail(email)))
 				}
 				if c.Bool("json") {
 					return writeJSON(e.stdout, toAccountJSON(acct))

@@ -220,6 +220,10 @@ func TestServeAndAdmin(t *testing.T) {
 	r = e.run(t, "accounts", "create", "--email", "a@example.com")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "already exists")
+	r = e.run(t, "accounts", "create", "--email", " A@Example.COM ")
+	assert.Equal(t, 1, r.code, "another case is the same address")
+	assert.Contains(t, r.stderr, "a@example.com already exists")
+	assert.Contains(t, e.ok(t, "accounts", "create", "--email", "Mixed@Example.com"), "(mixed@example.com)")
 	assert.Equal(t, 2, e.run(t, "accounts", "create", "--email", "not-an-email").code)
 
 	assert.Contains(t, e.ok(t, "keys", "list", "--account", acct.ID), "has no API keys")

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/rgrid/rgrid/api/internal/models"
 	"github.com/rgrid/rgrid/common"
@@ -60,10 +61,12 @@ type CreatedKey struct {
 	Plaintext string
 }
 
-// CreateAccount creates an active account with a new acct_ id. Errors:
-// invalid_request (bad e-mail) or a wrapped models.ErrConflict (e-mail taken).
+// CreateAccount creates an active account with a new acct_ id. The e-mail is
+// normalised first (NormalizeEmail), so PROD@example.com and
+// prod@example.com are one account. Errors: invalid_request (bad e-mail) or
+// a wrapped models.ErrConflict (e-mail taken).
 func (a *Admin) CreateAccount(ctx context.Context, email string) (models.Account, error) {
-	email = strings.TrimSpace(email)
+	email = NormalizeEmail(email)
 	if err := checkEmail(email); err != nil {
 		return models.Account{}, err
 	}
@@ -139,9 +142,20 @@ func (a *Admin) RevokeKey(ctx context.Context, id int64) (models.APIKey, error) 
 	return k, nil
 }
 
+// NormalizeEmail is how account e-mails are stored and compared: without
+// surrounding spaces, in lower case.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// checkEmail accepts a bare address (no display name) of at most 255
+// characters with exactly one @, something on both sides and no spaces or
+// control characters.
 func checkEmail(email string) error {
-	bad := common.Errorf(common.CodeInvalidRequest, "%q is not an e-mail address like name@example.com", email)
-	if email == "" || len(email) > maxEmailLength {
+	bad := common.Errorf(common.CodeInvalidRequest, "%q is not an e-mail address like name@example.com (one @, no spaces, at most %d characters)", email, maxEmailLength)
+	if email == "" || len(email) > maxEmailLength || strings.Count(email, "@") != 1 {
+		return bad
+	}
+	local, domain, _ := strings.Cut(email, "@")
+	if local == "" || domain == "" || strings.IndexFunc(email, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return bad
 	}
 	addr, err := mail.ParseAddress(email)

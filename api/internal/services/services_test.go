@@ -312,7 +312,18 @@ func TestAdmin(t *testing.T) {
 
 	_, err := f.admin.CreateAccount(ctx, "a@example.com")
 	assert.True(t, IsConflict(err), "%v", err)
-	for _, bad := range []string{"", "nope", "A <a@example.com>", strings.Repeat("a", 250) + "@example.com"} {
+	// E-mails are stored trimmed and in lower case: another case is the
+	// same account.
+	for _, same := range []string{"A@example.com", " A@EXAMPLE.COM\t"} {
+		_, err = f.admin.CreateAccount(ctx, same)
+		assert.True(t, IsConflict(err), "%q: %v", same, err)
+	}
+	mixed := f.account(t, "Prod.Team@Example.COM")
+	assert.Equal(t, "prod.team@example.com", mixed.Email)
+	assert.Equal(t, "prod.team@example.com", NormalizeEmail("  Prod.Team@Example.COM\n"))
+	assert.NoError(t, checkEmail(strings.Repeat("a", 243)+"@example.com"), "255 characters")
+	for _, bad := range []string{"", "nope", "A <a@example.com>", strings.Repeat("a", 244) + "@example.com",
+		"a@b@example.com", "@example.com", "a@", "a b@example.com", "a@exa mple.com", `"a b"@example.com`, "a\x00@example.com"} {
 		_, err := f.admin.CreateAccount(ctx, bad)
 		assert.Equal(t, common.CodeInvalidRequest, codeOf(t, err), "%q", bad)
 	}
