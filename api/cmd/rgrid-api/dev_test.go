@@ -108,3 +108,23 @@ func TestNextPort(t *testing.T) {
 	assert.Equal(t, "[::1]:9001", nextPort("[::1]:9000"))
 	assert.Equal(t, "localhost:8001", nextPort("localhost:0"))
 }
+
+// TestDevDataFolderProblems: a data folder that cannot hold the database
+// says so, never "is PostgreSQL running".
+func TestDevDataFolderProblems(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "dev", devDatabaseFile), 0o700)) // the database path is a folder
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "file"), []byte("x"), 0o600))
+	e := cmdEnv{}
+	for _, args := range [][]string{
+		{"dev", "--data-dir", filepath.Join(dir, "dev"), "--addr", "127.0.0.1:0"},
+		{"migrate", "version", "--data-dir", filepath.Join(dir, "dev")},
+		{"dev", "--data-dir", filepath.Join(dir, "file"), "--addr", "127.0.0.1:0"},
+	} {
+		r := e.run(t, args...)
+		assert.Equal(t, 1, r.code, "%v: %s", args, r.stderr)
+		assert.NotContains(t, r.stderr, "PostgreSQL", args)
+		assert.NotContains(t, r.stderr, "DATABASE_URL", args)
+		assert.Regexp(t, `SQLite database|data folder`, r.stderr, args)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -62,7 +63,7 @@ func openDatabase(ctx context.Context, url string, cfg config.Config, logger *sl
 		URL: url, PoolMin: poolMin, PoolMax: cfg.DBPoolMax, Logger: logger,
 	})
 	if err != nil {
-		if errors.Is(err, database.ErrUnreachable) {
+		if errors.Is(err, database.ErrUnreachable) && !strings.HasPrefix(url, "sqlite") {
 			return nil, fmt.Errorf("%w; is PostgreSQL running and DATABASE_URL right?", err)
 		}
 		return nil, err

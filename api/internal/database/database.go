@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
@@ -61,6 +63,19 @@ const PoolMinNone = -1
 
 // ErrUnreachable is wrapped by Open's error when every connection attempt failed.
 var ErrUnreachable = errors.New("database unreachable")
+
+// ErrRefused is wrapped by Open's error when the database answered with an
+// error that retrying cannot fix (no such database, wrong user or password,
+// a SQLite file that cannot be opened). Open fails at once with it.
+var ErrRefused = errors.New("database refused the connection")
+
+// refusedError is an ErrRefused with its own, complete message.
+type refusedError struct{ msg string }
+
+func (e refusedError) Error() string        { return e.msg }
+func (e refusedError) Is(target error) bool { return target == ErrRefused }
+
+func refusedf(format string, args ...any) error { return refusedError{fmt.Sprintf(format, args...)} }
 
 // Options configures Open. Only URL is required.
 type Options struct {
@@ -118,6 +133,8 @@ type target struct {
 	driver  string // database/sql driver name
 	dsn     string // what the driver is opened with; may hold a password
 	where   string // host:port/db or file path; never a password
+	// PostgreSQL only, for messages: host:port, database and user names.
+	host, name, user string
 }
 
 // Open connects to the database at opts.URL, retrying with exponential
@@ -144,7 +161,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	}
 	if t.dialect == SQLite {
 		if err := os.MkdirAll(filepath.Dir(t.where), 0o700); err != nil {
-			return nil, fmt.Errorf("open database %s: create directory: %w", t.where, err)
+			return nil, refusedf("cannot create the folder of the SQLite database %s: %v (is part of that path a file, or not writable by this user?)", t.where, err)
 		}
 	}
 	sqlDB, err := sql.Open(t.driver, t.dsn)
@@ -156,7 +173,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	sqlDB.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
 	sqlDB.SetConnMaxLifetime(connMaxLifetime)
 
-	if err := connect(ctx, sqlDB, t.where, opts); err != nil {
+	if err := connect(ctx, sqlDB, t, opts); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
 	}
@@ -220,8 +237,10 @@ func withDefaults(opts Options) Options {
 }
 
 // connect pings until the database answers, at most opts.ConnectAttempts
-// times, pausing Backoff, 2*Backoff, ... between attempts.
-func connect(ctx context.Context, sqlDB *sql.DB, where string, opts Options) error {
+// times, pausing Backoff, 2*Backoff, ... between attempts. An answer that
+// retrying cannot change (refused) ends it at once.
+func connect(ctx context.Context, sqlDB *sql.DB, t target, opts Options) error {
+	where := t.where
 	var last error
 	pause := opts.Backoff
 	for attempt := 1; attempt <= opts.ConnectAttempts; attempt++ {
@@ -233,6 +252,9 @@ func connect(ctx context.Context, sqlDB *sql.DB, where string, opts Options) err
 				opts.Logger.InfoContext(ctx, "database connected", "target", where, "attempt", attempt)
 			}
 			return nil
+		}
+		if err := refused(last, t, opts.URL); err != nil {
+			return err
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("connect to database at %s: %w", where, ctx.Err())
@@ -254,6 +276,53 @@ func connect(ctx context.Context, sqlDB *sql.DB, where string, opts Options) err
 	}
 	return fmt.Errorf("%w: could not connect to %s after %d attempts: %s",
 		ErrUnreachable, where, opts.ConnectAttempts, redactErr(last, opts.URL))
+}
+
+// refused returns the error to fail with at once when err is an answer that
+// will not change on retry, or nil when another attempt may succeed.
+func refused(err error, t target, rawURL string) error {
+	if t.dialect == SQLite {
+		if msg := err.Error(); strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY") {
+			return nil // another process holds the write lock: that passes
+		}
+		// A local file does not come back by waiting: the folder is
+		// missing, read-only, not a folder, or the file is not a database.
+		return refusedf("cannot open the SQLite database %s: %s; check that %s is a folder this user can write to and that %s is a database file (or absent)",
+			t.where, redactErr(err, rawURL), filepath.Dir(t.where), filepath.Base(t.where))
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return nil
+	}
+	switch pgErr.Code {
+	case "3D000": // invalid_catalog_name
+		createdb := "createdb -h " + hostOnly(t.host) + " -p " + portOnly(t.host)
+		if t.user != "" {
+			createdb += " -U " + t.user
+		}
+		return refusedf("database %q does not exist on %s: create it (%s %s) or fix DATABASE_URL",
+			t.name, t.host, createdb, t.name)
+	case "28P01", "28000": // invalid_password, invalid_authorization_specification
+		return refusedf("PostgreSQL on %s refused user %q (%s): fix the user or password in DATABASE_URL, or the server's pg_hba.conf",
+			t.host, t.user, redactErr(errors.New(pgErr.Message), rawURL))
+	}
+	return nil
+}
+
+func hostOnly(hostport string) string {
+	h, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return hostport
+	}
+	return h
+}
+
+func portOnly(hostport string) string {
+	_, p, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return "5432"
+	}
+	return p
 }
 
 // warm holds n connections at once (idle ones first, new ones for the
@@ -365,7 +434,10 @@ func parseURL(raw string) (target, error) {
 		if u.Port() == "" {
 			host += ":5432"
 		}
-		return target{dialect: Postgres, driver: "pgx", dsn: raw, where: host + u.Path}, nil
+		user := u.User.Username()
+		name := strings.TrimPrefix(u.Path, "/")
+		return target{dialect: Postgres, driver: "pgx", dsn: raw, where: host + u.Path,
+			host: host, name: name, user: user}, nil
 	case "sqlite", "sqlite3":
 		path := u.Host + u.Path // sqlite:///abs -> "/abs"; sqlite://rel/x.db -> "rel/x.db"
 		if u.Opaque != "" {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -409,4 +410,87 @@ func proxy(c net.Conn, upstream string) {
 	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
 	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
 	<-done
+}
+
+// fakePostgres answers every startup message with one FATAL error of the
+// given SQLSTATE, as a PostgreSQL that refuses the login does.
+func fakePostgres(t *testing.T, code, message string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer func() { _ = c.Close() }()
+				var n [4]byte
+				if _, err := io.ReadFull(c, n[:]); err != nil {
+					return
+				}
+				size := int(n[0])<<24 | int(n[1])<<16 | int(n[2])<<8 | int(n[3])
+				if _, err := io.CopyN(io.Discard, c, int64(size-4)); err != nil {
+					return
+				}
+				var body []byte
+				for _, f := range [][2]string{{"S", "FATAL"}, {"V", "FATAL"}, {"C", code}, {"M", message}} {
+					body = append(append(append(body, f[0]...), f[1]...), 0)
+				}
+				body = append(body, 0)
+				l := len(body) + 4
+				msg := append([]byte{'E', byte(l >> 24), byte(l >> 16), byte(l >> 8), byte(l)}, body...)
+				_, _ = c.Write(msg)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// TestOpenRefusedFailsAtOnce: answers that retrying cannot change (no such
+// database, wrong password, a SQLite file that cannot be opened) fail the
+// first attempt with a message that says what to fix, never "unreachable".
+func TestOpenRefusedFailsAtOnce(t *testing.T) {
+	pgURL, err := url.Parse(testenv.NewDatabase(t))
+	require.NoError(t, err)
+	pgURL.Path = "/rgrid_no_such_db"
+	badPW := fakePostgres(t, "28P01", `password authentication failed for user "rgrid"`)
+	noEntry := fakePostgres(t, "28000", `no pg_hba.conf entry for host "127.0.0.1", user "rgrid", database "rgrid"`)
+
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "isdir", "rgrid.db"), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "afile"), []byte("x"), 0o600))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "garbage"), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "garbage", "rgrid.db"), []byte(strings.Repeat("not a database ", 20)), 0o600))
+
+	for _, tc := range []struct {
+		name, url string
+		want      []string
+	}{
+		{"database missing", pgURL.String(), []string{`database "rgrid_no_such_db" does not exist on ` + pgURL.Host, "createdb -h ", "rgrid_no_such_db) or fix DATABASE_URL"}},
+		{"wrong password", "postgres://rgrid:s3cr3t-pw@" + badPW + "/rgrid?sslmode=disable", []string{"PostgreSQL on " + badPW + ` refused user "rgrid"`, "password authentication failed", "DATABASE_URL"}},
+		{"no pg_hba entry", "postgres://rgrid:s3cr3t-pw@" + noEntry + "/rgrid?sslmode=disable", []string{`refused user "rgrid"`, "pg_hba.conf"}},
+		{"sqlite path is a folder", "sqlite://" + filepath.Join(dir, "isdir", "rgrid.db"), []string{"cannot open the SQLite database", "is a folder this user can write to"}},
+		{"sqlite file is not a database", "sqlite://" + filepath.Join(dir, "garbage", "rgrid.db"), []string{"cannot open the SQLite database", "not a database"}},
+		{"sqlite folder is a file", "sqlite://" + filepath.Join(dir, "afile", "rgrid.db"), []string{"cannot create the folder of the SQLite database", "not a directory"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs syncBuffer
+			start := time.Now()
+			db, err := Open(context.Background(), Options{URL: tc.url, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			require.Error(t, err)
+			assert.Nil(t, db)
+			assert.Less(t, time.Since(start), 900*time.Millisecond, "no retry with backoff")
+			assert.ErrorIs(t, err, ErrRefused)
+			assert.NotErrorIs(t, err, ErrUnreachable)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), "PostgreSQL running")
+			assert.NotContains(t, err.Error()+logs.String(), "s3cr3t-pw")
+			assert.NotContains(t, logs.String(), "retrying")
+		})
+	}
 }
