@@ -281,6 +281,21 @@ func TestServeAndAdmin(t *testing.T) {
 	assert.Equal(t, 200, status)
 	assert.Contains(t, string(body), `"degraded"`)
 	assert.Contains(t, logs.String(), "object storage is unreachable")
+	assert.NotContains(t, logs.String(), "refused the credentials")
+	assert.Equal(t, 0, stop().code)
+
+	// Wrong secret key: the storage answers, so the warning says the keys
+	// were refused, not that it is unreachable; health is degraded all the same.
+	e3 := newServeEnv(t)
+	e3["MINIO_SECRET_KEY"] = "not-the-secret-key"
+	base, logs, stop = e3.startServe(t, "--migrate")
+	status, body = httpDo(t, "GET", base+"/health")
+	assert.Equal(t, 200, status)
+	assert.Contains(t, string(body), `"degraded"`)
+	assert.Contains(t, logs.String(), "object storage answered but refused the credentials")
+	assert.Contains(t, logs.String(), "MINIO_SECRET_KEY")
+	assert.NotContains(t, logs.String(), "object storage is unreachable")
+	assert.NotContains(t, logs.String(), "not-the-secret-key")
 	assert.Equal(t, 0, stop().code)
 
 	assert.Contains(t, e.ok(t, "migrate", "down", "--yes"), "reverted")

@@ -18,6 +18,7 @@ import (
 	"github.com/rgrid/rgrid/api/internal/models"
 	"github.com/rgrid/rgrid/api/internal/routes"
 	"github.com/rgrid/rgrid/api/internal/services"
+	"github.com/rgrid/rgrid/api/internal/storage"
 )
 
 // HTTP server limits.
@@ -203,6 +204,11 @@ func connectStorage(ctx context.Context, cfg config.Storage, logger *slog.Logger
 	bctx, cancel := context.WithTimeout(ctx, bucketTimeout)
 	defer cancel()
 	if err := bk.EnsureBucket(bctx); err != nil {
+		if storage.IsAccessDenied(err) {
+			logger.Warn("object storage answered but refused the credentials; check MINIO_ACCESS_KEY and MINIO_SECRET_KEY (serving without storage, health: degraded)",
+				"endpoint", cfg.Endpoint, "bucket", cfg.Bucket, "error", err)
+			return bk
+		}
 		logger.Warn("object storage is unreachable; serving without it until it answers (health: degraded)",
 			"endpoint", cfg.Endpoint, "bucket", cfg.Bucket, "error", err)
 		return bk

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -160,10 +161,41 @@ func TestDeadServer(t *testing.T) {
 			ectx, cancel := context.WithTimeout(ctx, time.Second)
 			defer cancel()
 			start = time.Now()
-			require.Error(t, c.EnsureBucket(ectx))
+			err = c.EnsureBucket(ectx)
+			require.Error(t, err)
 			assert.Less(t, time.Since(start), 3*time.Second)
+			assert.False(t, IsAccessDenied(err), "a dead server is not a refusal: %v", err)
 		})
 	}
+}
+
+// TestWrongCredentials: a server that answers but refuses the keys is told
+// apart from one that does not answer, on HeadBucket (Ping, EnsureBucket)
+// and on a request with a body.
+func TestWrongCredentials(t *testing.T) {
+	m := testenv.NewBucket(t)
+	ctx := context.Background()
+	for _, tc := range []struct{ name, access, secret string }{
+		{"wrong secret key", m.AccessKey, "not-the-secret"},
+		{"unknown access key", "no-such-access-key", m.SecretKey},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := New(ctx, Config{Endpoint: m.Endpoint, AccessKey: tc.access, SecretKey: tc.secret, Bucket: m.Bucket, UseSSL: m.UseSSL})
+			require.NoError(t, err)
+			err = c.Ping(ctx)
+			require.Error(t, err)
+			assert.True(t, IsAccessDenied(err), "ping: %v", err)
+			err = c.EnsureBucket(ctx)
+			require.Error(t, err)
+			assert.True(t, IsAccessDenied(err), "ensure bucket: %v", err)
+			_, err = c.S3().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(m.Bucket), Key: aws.String("k"), Body: strings.NewReader("v")})
+			require.Error(t, err)
+			assert.True(t, IsAccessDenied(err), "put object: %v", err)
+			assert.NotContains(t, err.Error(), tc.secret)
+		})
+	}
+	assert.False(t, IsAccessDenied(errors.New("dial tcp: connection refused")))
+	assert.False(t, IsAccessDenied(nil))
 }
 
 func TestNewValidates(t *testing.T) {
