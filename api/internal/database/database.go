@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -186,7 +187,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		dialector = sqlite.New(sqlite.Config{DriverName: "sqlite", Conn: sqlDB})
 	}
 	gdb, err := gorm.Open(dialector, &gorm.Config{
-		Logger:  gormLogger(opts.Logger),
+		Logger:  gormLogger(opts.Logger, t.dialect),
 		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	})
 	if err != nil {
@@ -519,16 +520,112 @@ func secretsOf(rawURL string) []string {
 	return out
 }
 
-// gormLogger reports slow (over 200 ms) and failed queries to l, without
-// their parameters; nil discards.
-func gormLogger(l *slog.Logger) gormlogger.Interface {
+// gormLogger reports slow (over 200 ms) and failed queries to l; nil
+// discards.
+func gormLogger(l *slog.Logger, d Dialect) gormlogger.Interface {
 	if l == nil {
 		return gormlogger.Discard
 	}
-	return gormlogger.NewSlogLogger(l.With("component", "database"), gormlogger.Config{
-		SlowThreshold:             200 * time.Millisecond,
-		LogLevel:                  gormlogger.Warn,
-		IgnoreRecordNotFoundError: true,
-		ParameterizedQueries:      true,
-	})
+	return &queryLogger{l: l.With("component", "database"), level: gormlogger.Warn, slow: slowQuery,
+		// GORM's SQLite dialect renders string values in double quotes
+		// (identifiers in backticks); PostgreSQL's in single quotes.
+		doubleQuoted: d == SQLite}
+}
+
+// slowQuery is the duration above which a query is logged as slow.
+const slowQuery = 200 * time.Millisecond
+
+// queryLogger is GORM's logger for RGrid. A failed query is logged as
+// "database query failed" (GORM's own says "SQL executed") and a slow one as
+// "slow database query", each with the statement but never its parameter
+// values: GORM is asked for the statement without them (ParamsFilter), and
+// any quoted literal or 64-hex-digit value left in it (GORM's Scan/Row path
+// renders values in) is masked, so an API key's lookup hash or any other
+// value never reaches the log.
+type queryLogger struct {
+	l            *slog.Logger
+	level        gormlogger.LogLevel
+	slow         time.Duration
+	doubleQuoted bool // "..." is a value, not an identifier (SQLite)
+}
+
+var (
+	_ gormlogger.Interface = (*queryLogger)(nil)
+	_ gorm.ParamsFilter    = (*queryLogger)(nil)
+)
+
+func (q *queryLogger) LogMode(level gormlogger.LogLevel) gormlogger.Interface {
+	out := *q
+	out.level = level
+	return &out
+}
+
+func (q *queryLogger) Info(ctx context.Context, msg string, data ...any) {
+	if q.level >= gormlogger.Info {
+		q.l.InfoContext(ctx, maskValues(fmt.Sprintf(msg, data...)))
+	}
+}
+
+func (q *queryLogger) Warn(ctx context.Context, msg string, data ...any) {
+	if q.level >= gormlogger.Warn {
+		q.l.WarnContext(ctx, maskValues(fmt.Sprintf(msg, data...)))
+	}
+}
+
+func (q *queryLogger) Error(ctx context.Context, msg string, data ...any) {
+	if q.level >= gormlogger.Error {
+		q.l.ErrorContext(ctx, maskValues(fmt.Sprintf(msg, data...)))
+	}
+}
+
+// ParamsFilter drops the parameter values from the statement GORM renders
+// for Trace.
+func (q *queryLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
+
+func (q *queryLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if q.level <= gormlogger.Silent {
+		return
+	}
+	elapsed := time.Since(begin)
+	failed := err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && q.level >= gormlogger.Error
+	slow := q.slow > 0 && elapsed > q.slow && q.level >= gormlogger.Warn
+	if !failed && !slow {
+		return
+	}
+	sql, rows := fc()
+	if q.doubleQuoted && strings.Contains(sql, `"`) {
+		sql = sqlDoubleQuoted.ReplaceAllString(sql, "?")
+	}
+	attrs := []any{"duration_ms", float64(elapsed.Microseconds()) / 1000, "sql", maskValues(sql)}
+	if rows >= 0 {
+		attrs = append(attrs, "rows", rows)
+	}
+	if failed {
+		attrs = append(attrs, "error", maskValues(err.Error()))
+		q.l.ErrorContext(ctx, "database query failed", attrs...)
+		return
+	}
+	q.l.WarnContext(ctx, "slow database query", attrs...)
+}
+
+var (
+	// A SQL string literal ('it''s' included).
+	sqlLiteral = regexp.MustCompile(`'(?:[^']|'')*'`)
+	// A value as GORM's SQLite dialect renders it ("a""b" included).
+	sqlDoubleQuoted = regexp.MustCompile(`"(?:[^"]|"")*"`)
+	// 64 hex digits: the shape of a SHA-256 such as an API key's lookup hash.
+	hex64 = regexp.MustCompile(`[0-9A-Fa-f]{64}`)
+)
+
+// maskValues replaces the values a statement or message may carry with "?".
+func maskValues(s string) string {
+	if strings.Contains(s, "'") {
+		s = sqlLiteral.ReplaceAllString(s, "?")
+	}
+	if len(s) >= 64 {
+		s = hex64.ReplaceAllString(s, "[REDACTED]")
+	}
+	return s
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rgrid/rgrid/api/internal/middleware"
 	"github.com/rgrid/rgrid/tests/testenv"
 )
 
@@ -493,4 +494,50 @@ func TestOpenRefusedFailsAtOnce(t *testing.T) {
 			assert.NotContains(t, logs.String(), "retrying")
 		})
 	}
+}
+
+// TestFailedQueryLogsNoValues: a failed query is logged as "database query
+// failed" with its statement but without its parameter values, through
+// GORM's builder, Exec and Raw+Scan (which renders values into the SQL) on
+// both dialects; a lookup hash never appears.
+func TestFailedQueryLogsNoValues(t *testing.T) {
+	const secret = "s3cret-param-value"
+	hash := strings.Repeat("ab12", 16) // shaped like a lookup hash
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			var logs syncBuffer
+			db := mustOpen(t, d, Options{Logger: middleware.NewLogger(&logs, slog.LevelDebug, "api")})
+			g := db.Gorm()
+			var rows []map[string]any
+			require.Error(t, g.Table("no_such_table").Where("lookup_hash = ? AND name = ?", hash, secret).Find(&rows).Error)
+			require.Error(t, g.Exec("UPDATE no_such_table SET name = ? WHERE lookup_hash = ?", secret, hash).Error)
+			var n int
+			require.Error(t, g.Raw("SELECT count(*) FROM no_such_table WHERE lookup_hash = ? AND name = ?", hash, secret).Scan(&n).Error)
+			out := logs.String()
+			assert.NotContains(t, out, secret)
+			assert.NotContains(t, out, hash)
+			assert.NotContains(t, out, "SQL executed")
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			failed := 0
+			for _, line := range lines {
+				if !strings.Contains(line, `"message":"database query failed"`) {
+					continue
+				}
+				failed++
+				assert.Contains(t, line, `"level":"ERROR"`)
+				assert.Contains(t, line, `"component":"database"`)
+				assert.Contains(t, line, "no_such_table", "the statement is there, without values")
+				assert.Contains(t, line, `"error":`)
+			}
+			assert.Equal(t, 3, failed, out)
+		})
+	}
+}
+
+func TestMaskValues(t *testing.T) {
+	h := strings.Repeat("0f", 32)
+	assert.Equal(t, "SELECT * FROM t WHERE a = ? AND b = ?", maskValues("SELECT * FROM t WHERE a = 'x' AND b = 'it''s'"))
+	assert.Equal(t, "WHERE lookup_hash = ?", maskValues("WHERE lookup_hash = '"+h+"'"))
+	assert.Equal(t, "hash [REDACTED] seen", maskValues("hash "+h+" seen"))
+	assert.Equal(t, "SELECT $1, 42", maskValues("SELECT $1, 42"))
 }

@@ -282,6 +282,12 @@ func TestNoKeyInLogs(t *testing.T) {
 	for _, secret := range append(a.keys, key[len(common.APIKeyPrefix):], "dXNlcjpwYXNz") {
 		assert.NotContains(t, logs, secret)
 	}
+	// Nor the keys' lookup hashes (what the database is queried with, also
+	// while it is down and queries fail), in any case.
+	for _, k := range append(a.keys, key+"x") {
+		h := services.LookupHash(k)
+		assert.NotContains(t, strings.ToLower(logs), h, "lookup hash of %s...", k[:12])
+	}
 	// Every line is one JSON object with the agreed fields.
 	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
 		var m map[string]any
