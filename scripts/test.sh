@@ -6,7 +6,7 @@
 #
 # Settings: RGRID_TEST_TIMEOUT (per `go test`, default 10m), RGRID_COVERAGE_MIN (default 80),
 # GOTESTFLAGS (extra flags for `go test`, e.g. "-run TestFoo -v"), FUZZTIME (the short fuzz run
-# of every fuzz target after the tests, default 10s each; 0 skips it outside CI, for quick local runs).
+# of every fuzz target after the tests, default 200000x: two hundred thousand inputs each; 0 skips it outside CI, for quick local runs).
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -56,13 +56,13 @@ cover_rc=0
 fuzz_wanted=false
 if [[ "${CI:-}" == "true" ]]; then
 	fuzz_wanted=true
-elif ((${#@} == 0)) && [[ -z "${GOTESTFLAGS:-}" && "${FUZZTIME:-10s}" != "0" ]]; then
+elif ((${#@} == 0)) && [[ -z "${GOTESTFLAGS:-}" && "${FUZZTIME:-200000x}" != "0" ]]; then
 	fuzz_wanted=true
 fi
-[[ "${FUZZTIME:-}" == "0" ]] && FUZZTIME=10s
+[[ "${FUZZTIME:-}" == "0" ]] && FUZZTIME=200000x
 if $fuzz_wanted; then
-	say "short fuzz run (FUZZTIME=${FUZZTIME:-10s} per target)"
-	if FUZZTIME="${FUZZTIME:-10s}" bash "$ROOT/tests/fuzz.sh"; then
+	say "short fuzz run (FUZZTIME=${FUZZTIME:-200000x} per target)"
+	if FUZZTIME="${FUZZTIME:-200000x}" bash "$ROOT/tests/fuzz.sh"; then
 		ok "fuzz targets found nothing"
 	else
 		warn "fuzz FAILED"
