@@ -47,7 +47,9 @@ services-status: ## Show whether PostgreSQL and MinIO answer and who started the
 test: ## Run every module's tests with -race against real services; coverage gate 80% (api+cli+common)
 	@scripts/test.sh
 
-lint: ## gofmt, GOWORK=off build + go vet, golangci-lint in every module, .gitignore check
+# lint installs the pinned linter first (a copy from the cache when this machine has built it),
+# so `make lint` works in a fresh clone without remembering `make tools`.
+lint: tools ## gofmt, GOWORK=off build + go vet, golangci-lint in every module, .gitignore check
 	@scripts/lint.sh
 
 check-gitignore: ## Fail if .gitignore would hide a tracked file
@@ -80,8 +82,8 @@ build: ## Build the binaries whose main package exists into bin/
 clean: ## Remove bin/ and coverage/ (keeps .services/ data, .tools/ and the caches)
 	rm -rf bin coverage
 
-# `exec` so that Ctrl-C reaches rgrid-api directly and its exit status (0 on Ctrl-C) is the
-# recipe's: no "make: *** Error 1" after a normal stop.
+# `exec` so that Ctrl-C reaches rgrid-api directly: it drains, stops and exits 0, with no
+# "make: *** Error 1" after a normal stop (make itself, also interrupted, then exits 130).
 dev: ## Build bin/rgrid-api and bin/rgrid, run bin/rgrid-api dev (ARGS="--addr 127.0.0.1:8001")
 	@$(call build_bins,rgrid-api rgrid)
 	@echo "==> bin/rgrid-api dev $(ARGS)"

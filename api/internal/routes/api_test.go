@@ -342,6 +342,15 @@ func TestDocumentsAndMetrics(t *testing.T) {
 		assert.NotContains(t, string(r.Body), "petstore", path)
 	}
 	assert.Equal(t, 404, a.do(t, http.MethodGet, "/docs/nope.js").Status)
+	// The spellings people type lead to the pages, not to a 404.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, page := range map[string]string{"/docs/": "/docs", "/docs/index.html": "/docs", "/redoc/": "/redoc"} {
+		resp, err := noFollow.Get(a.URL + path)
+		require.NoError(t, err, path)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusMovedPermanently, resp.StatusCode, path)
+		assert.Equal(t, page, resp.Header.Get("Location"), path)
+	}
 
 	// The pages we write name no other host, and Swagger UI is told not to
 	// send the document to validator.swagger.io (its default): the docs

@@ -83,6 +83,14 @@ func registerDocs(e *echo.Echo) {
 		return func(c echo.Context) error { return c.HTML(http.StatusOK, body) }
 	}
 	e.GET("/docs", html(swaggerHTML))
+	// People type /docs/ and /docs/index.html (Swagger UI's own file name)
+	// too; send them to the page rather than answering 404.
+	toPage := func(page string) echo.HandlerFunc {
+		return func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, page) }
+	}
+	e.GET("/docs/", toPage("/docs"))
+	e.GET("/docs/index.html", toPage("/docs"))
+	e.GET("/redoc/", toPage("/redoc"))
 	e.GET("/docs/rgrid-init.js", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", []byte(swaggerInit))
 	})
