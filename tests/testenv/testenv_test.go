@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -382,4 +383,40 @@ func runHelper(f func(testing.TB)) (failed, skipped bool) {
 		r.cleanups[i]()
 	}
 	return r.failed, r.skipped
+}
+
+func TestRefusedAndSilentAddr(t *testing.T) {
+	_, err := net.DialTimeout("tcp", RefusedAddr(t), time.Second)
+	if err == nil {
+		t.Fatal("RefusedAddr: a connection was accepted")
+	}
+
+	c, err := net.DialTimeout("tcp", SilentAddr(t), time.Second)
+	if err != nil {
+		t.Fatalf("SilentAddr: dial: %v", err)
+	}
+	defer func() { _ = c.Close() }()
+	_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	var buf [1]byte
+	_, err = c.Read(buf[:])
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("SilentAddr: read = %v, want a timeout (the peer must stay silent and open)", err)
+	}
+}
+
+func TestSyncBuffer(t *testing.T) {
+	var b SyncBuffer
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = b.Write([]byte("ab"))
+		}()
+	}
+	wg.Wait()
+	if got := b.String(); got != strings.Repeat("ab", 8) {
+		t.Fatalf("String() = %q, want 8 x ab", got)
+	}
 }

@@ -98,13 +98,13 @@ func accountsCommand(e *env) *cli.Command {
 				if err := noArgs(c); err != nil {
 					return err
 				}
-				store, closeDB, err := openStore(c, e)
+				admin, closeDB, err := openAdmin(c, e)
 				if err != nil {
 					return err
 				}
 				defer closeDB()
 				email := c.String("email")
-				acct, err := services.NewAdmin(store).CreateAccount(c.Context, email)
+				acct, err := admin.CreateAccount(c.Context, email)
 				if err != nil {
 					return adminError(err, fmt.Sprintf("an account with e-mail %s", services.NormalizeEmail(email)))
 				}
@@ -165,13 +165,13 @@ func keysCreate(c *cli.Context, e *env) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	store, closeDB, err := openStore(c, e)
+	admin, closeDB, err := openAdmin(c, e)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	account := c.String("account")
-	created, err := services.NewAdmin(store).CreateKey(c.Context, account, c.String("name"))
+	created, err := admin.CreateKey(c.Context, account, c.String("name"))
 	if err != nil {
 		return adminError(err, "account "+account)
 	}
@@ -189,13 +189,13 @@ func keysList(c *cli.Context, e *env) error {
 	if err := noArgs(c); err != nil {
 		return err
 	}
-	store, closeDB, err := openStore(c, e)
+	admin, closeDB, err := openAdmin(c, e)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	account := c.String("account")
-	keys, err := services.NewAdmin(store).ListKeys(c.Context, account)
+	keys, err := admin.ListKeys(c.Context, account)
 	if err != nil {
 		return adminError(err, "account "+account)
 	}
@@ -249,12 +249,12 @@ func keysRevoke(c *cli.Context, e *env) error {
 			return fmt.Errorf("keys revoke: %w", err)
 		}
 	}
-	store, closeDB, err := openStore(c, e)
+	admin, closeDB, err := openAdmin(c, e)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	k, err := services.NewAdmin(store).RevokeKey(c.Context, id)
+	k, err := admin.RevokeKey(c.Context, id)
 	if err != nil {
 		return adminError(err, fmt.Sprintf("API key %d", id))
 	}

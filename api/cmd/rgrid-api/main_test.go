@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,24 +23,6 @@ import (
 	"github.com/rgrid/rgrid/tests/testenv"
 )
 
-// syncBuffer is a goroutine-safe output sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type result struct {
 	code           int
 	stdout, stderr string
@@ -52,7 +33,7 @@ type cmdEnv map[string]string
 
 func (e cmdEnv) run(t *testing.T, args ...string) result {
 	t.Helper()
-	var out, errOut syncBuffer
+	var out, errOut testenv.SyncBuffer
 	code := run(context.Background(), append([]string{"rgrid-api"}, args...), func(k string) string { return e[k] }, &out, &errOut)
 	return result{code, out.String(), errOut.String()}
 }
@@ -71,17 +52,17 @@ func (e cmdEnv) okJSON(t *testing.T, v any, args ...string) {
 
 // startServe runs `serve` until the returned stop is called; it returns the
 // base URL and a function that stops the server and returns its result.
-func (e cmdEnv) startServe(t *testing.T, args ...string) (string, *syncBuffer, func() result) {
+func (e cmdEnv) startServe(t *testing.T, args ...string) (string, *testenv.SyncBuffer, func() result) {
 	t.Helper()
 	return e.startCommand(t, "serve", args...)
 }
 
 var listeningRE = regexp.MustCompile(`"message":"rgrid-api listening"[^\n]*?"addr":"([^"]+)"`)
 
-func (e cmdEnv) startCommand(t *testing.T, cmd string, args ...string) (string, *syncBuffer, func() result) {
+func (e cmdEnv) startCommand(t *testing.T, cmd string, args ...string) (string, *testenv.SyncBuffer, func() result) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut testenv.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"rgrid-api", cmd}, args...), func(k string) string { return e[k] }, &out, &errOut)

@@ -14,6 +14,7 @@ import (
 	"github.com/rgrid/rgrid/api/internal/config"
 	"github.com/rgrid/rgrid/api/internal/database"
 	"github.com/rgrid/rgrid/api/internal/models"
+	"github.com/rgrid/rgrid/api/internal/services"
 )
 
 // devDatabaseFile is the SQLite file of a dev data folder.
@@ -71,8 +72,9 @@ func openDatabase(ctx context.Context, url string, cfg config.Config, logger *sl
 	return db, nil
 }
 
-// openStore opens the database for an admin command and checks its schema.
-func openStore(c *cli.Context, e *env) (*models.Store, func(), error) {
+// openAdmin opens the database for an admin command, checks its schema and
+// returns the admin service on it; closeDB releases the database.
+func openAdmin(c *cli.Context, e *env) (admin *services.Admin, closeDB func(), err error) {
 	url, cfg, err := adminDatabaseURL(e, c.String(dataDirFlag.Name))
 	if err != nil {
 		return nil, nil, err
@@ -86,5 +88,5 @@ func openStore(c *cli.Context, e *env) (*models.Store, func(), error) {
 		_ = db.Close()
 		return nil, nil, err
 	}
-	return models.NewStore(db.Gorm()), func() { _ = db.Close() }, nil
+	return services.NewAdmin(models.NewStore(db.Gorm())), func() { _ = db.Close() }, nil
 }

@@ -1,7 +1,6 @@
 package database
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -43,24 +42,6 @@ func mustOpen(tb testing.TB, d Dialect, opts Options) *DB {
 	require.NoError(tb, err)
 	tb.Cleanup(func() { assert.NoError(tb, db.Close()) })
 	return db
-}
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestOpenBothDialects(t *testing.T) {
@@ -287,25 +268,8 @@ func TestRedact(t *testing.T) {
 // TestOpenRetry checks the start-up contract: 3 attempts with backoff, a
 // clear error naming the host within ~10 s, never the password.
 func TestOpenRetry(t *testing.T) {
-	// A port that refuses connections at once.
-	refused, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	refusedAddr := refused.Addr().String()
-	require.NoError(t, refused.Close())
-
-	// A port that accepts but never answers: every attempt runs into its timeout.
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = silent.Close() })
-	go func() {
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { _ = c.Close() })
-		}
-	}()
+	refusedAddr := testenv.RefusedAddr(t) // refuses connections at once
+	silentAddr := testenv.SilentAddr(t)   // accepts, never answers: only timeouts end the wait
 
 	tests := []struct {
 		name     string
@@ -315,12 +279,12 @@ func TestOpenRetry(t *testing.T) {
 		// 1 s + 2 s of backoff between three refused attempts.
 		{"connection refused", refusedAddr, 3 * time.Second, 5 * time.Second},
 		// Three 2 s timeouts plus the same backoff: the ~10 s budget.
-		{"no answer", silent.Addr().String(), 8 * time.Second, 10500 * time.Millisecond},
+		{"no answer", silentAddr, 8 * time.Second, 10500 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var logs syncBuffer
+			var logs testenv.SyncBuffer
 			logger := slog.New(slog.NewJSONHandler(&logs, nil))
 			url := "postgres://rgrid:s3cr3t-pw@" + tt.addr + "/rgrid?sslmode=disable"
 			start := time.Now()
@@ -388,7 +352,7 @@ func TestOpenRecoversOnLaterAttempt(t *testing.T) {
 	}()
 
 	u.Host = addr
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	db, err := Open(context.Background(), Options{
 		URL:     u.String(),
 		Logger:  slog.New(slog.NewJSONHandler(&logs, nil)),
@@ -478,7 +442,7 @@ func TestOpenRefusedFailsAtOnce(t *testing.T) {
 		{"sqlite folder is a file", "sqlite://" + filepath.Join(dir, "afile", "rgrid.db"), []string{"cannot create the folder of the SQLite database", "not a directory"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs testenv.SyncBuffer
 			start := time.Now()
 			db, err := Open(context.Background(), Options{URL: tc.url, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 			require.Error(t, err)
@@ -505,7 +469,7 @@ func TestFailedQueryLogsNoValues(t *testing.T) {
 	hash := strings.Repeat("ab12", 16) // shaped like a lookup hash
 	for _, d := range dialects {
 		t.Run(string(d), func(t *testing.T) {
-			var logs syncBuffer
+			var logs testenv.SyncBuffer
 			db := mustOpen(t, d, Options{Logger: middleware.NewLogger(&logs, slog.LevelDebug, "api")})
 			g := db.Gorm()
 			var rows []map[string]any

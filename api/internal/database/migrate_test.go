@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rgrid/rgrid/api/internal/middleware"
+	"github.com/rgrid/rgrid/tests/testenv"
 )
 
 // tables lists the user tables of db (without golang-migrate's own).
@@ -146,7 +147,7 @@ func TestMigrateOnClosedDatabase(t *testing.T) {
 // through the rgrid logger with one component key, "migrate", not the
 // server's "api" repeated after it.
 func TestMigrateLogOneComponent(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	db := mustOpen(t, SQLite, Options{Logger: middleware.NewLogger(&logs, slog.LevelDebug, "api")})
 	require.NoError(t, db.MigrateUp(context.Background()))
 	require.NoError(t, db.MigrateDown(context.Background()))

@@ -1,7 +1,6 @@
 package routes
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -108,24 +107,6 @@ func (p *tcpProxy) Start(tb testing.TB) {
 	require.Eventually(tb, func() bool { return p.listen(p.addr) == nil }, 5*time.Second, 20*time.Millisecond)
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // bucketPinger checks a MinIO bucket with HeadBucket.
 type bucketPinger struct {
 	client *s3.Client
@@ -147,7 +128,7 @@ type apiEnv struct {
 	Admin   *services.Admin
 	Metrics *middleware.Metrics
 	Usage   *services.UsageRecorder
-	Logs    *syncBuffer
+	Logs    *testenv.SyncBuffer
 	DBProxy *tcpProxy
 	S3Proxy *tcpProxy
 	client  *http.Client
@@ -170,7 +151,7 @@ func newAPIEnvWith(tb testing.TB, proxied bool) *apiEnv {
 		u.Host = dbProxy.addr
 	}
 
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	level := slog.LevelDebug
 	if !proxied {
 		level = slog.LevelInfo // as in production

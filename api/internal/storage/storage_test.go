@@ -119,30 +119,15 @@ func TestClientAgainstServers(t *testing.T) {
 // TestDeadServer: New succeeds without a server; Ping fails fast, both when
 // the port refuses and when it never answers.
 func TestDeadServer(t *testing.T) {
-	refused, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	refusedAddr := refused.Addr().String()
-	require.NoError(t, refused.Close())
-
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = silent.Close() })
-	go func() {
-		for {
-			c, err := silent.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { _ = c.Close() })
-		}
-	}()
+	refusedAddr := testenv.RefusedAddr(t)
+	silentAddr := testenv.SilentAddr(t) // accepts, never answers: only timeouts end the wait
 
 	tests := []struct {
 		name string
 		addr string
 	}{
 		{"connection refused", refusedAddr},
-		{"no answer", silent.Addr().String()},
+		{"no answer", silentAddr},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
