@@ -32,7 +32,7 @@ func (s *SyncBuffer) String() string {
 // connection is refused at once: a service that is down.
 func RefusedAddr(tb testing.TB) string {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := new(net.ListenConfig).Listen(tb.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("testenv: reserve a port: %v", err)
 	}
@@ -48,7 +48,7 @@ func RefusedAddr(tb testing.TB) string {
 // Everything is closed when the test ends.
 func SilentAddr(tb testing.TB) string {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := new(net.ListenConfig).Listen(tb.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatalf("testenv: listen: %v", err)
 	}
